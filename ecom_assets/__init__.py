@@ -1,0 +1,1 @@
+"""E-commerce analytics warehouse on PostgreSQL, as a Dagster asset graph."""

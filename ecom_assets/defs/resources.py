@@ -1,0 +1,80 @@
+"""The warehouse resource: PostgreSQL, configured from ``ECOM_DATABASE_URL``, embedded by default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+
+import dagster as dg
+import psycopg
+import pyarrow as pa
+import sqlalchemy as sa
+from pydantic import Field, PrivateAttr
+
+from ecom_assets.lib import postgres, settings
+
+
+class PostgresResource(dg.ConfigurableResource):
+    """The PostgreSQL warehouse every asset reads and writes.
+
+    With no URL configured it starts (or reuses) the embedded server kept in the data
+    directory, so the demo needs no PostgreSQL installed. The URL's password never reaches
+    logs or metadata: ``display_url`` redacts it.
+    """
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql:// URL of the warehouse; unset means the embedded server "
+        "(from ECOM_DATABASE_URL via EnvVar, so the UI shows the variable, not the secret).",
+    )
+    application_name: str = Field(default="ecom-dagster", description="Shown in pg_stat_activity.")
+
+    _url: str | None = PrivateAttr(default=None)
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = postgres.resolve_url(self.database_url)
+        return self._url
+
+    @property
+    def display_url(self) -> str:
+        return postgres.redact_url(self.url)
+
+    @contextmanager
+    def get_connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+        """A psycopg 3 connection; without autocommit, the block is one transaction."""
+        with postgres.connect(
+            self.url, autocommit=autocommit, application_name=self.application_name
+        ) as conn:
+            yield conn
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        """A SQLAlchemy engine (psycopg 3 dialect) for pandas ``read_sql``."""
+        return sa.create_engine(postgres.sqlalchemy_url(self.url), pool_pre_ping=True)
+
+    def bulk_load(
+        self, conn: psycopg.Connection, table: str, data: pa.Table, columns: Sequence[str] | None = None
+    ) -> int:
+        """COPY an Arrow table into ``schema.table`` inside the caller's transaction."""
+        return postgres.copy_arrow(conn, table, data, columns)
+
+    def ensure_schemas(self) -> None:
+        """Create the platform's schemas (idempotent)."""
+        with self.get_connection() as conn:
+            postgres.ensure_schemas(conn)
+
+
+def warehouse_resource() -> PostgresResource:
+    """The resource as configured by the environment."""
+    if os.environ.get(settings.ENV_DATABASE_URL):
+        return PostgresResource(database_url=dg.EnvVar(settings.ENV_DATABASE_URL))
+    return PostgresResource()
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"warehouse": warehouse_resource()})

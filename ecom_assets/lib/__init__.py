@@ -1,0 +1,1 @@
+"""Plain Python with no Dagster in it: settings, PostgreSQL access, contracts, generator."""

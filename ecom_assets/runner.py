@@ -1,0 +1,167 @@
+"""Materialize the whole asset graph in one run, and summarise what happened.
+
+Used by ``ecom run`` and ``ecom demo``. One run, in process: the partitioned assets get the
+month range covering the requested days (single-run backfill), the others run once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from ecom_assets.lib import landing, settings
+
+
+@dataclass
+class AssetLine:
+    asset: str
+    rows: int | None = None
+    rejects: int | None = None
+    partitions: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    success: bool
+    assets: list[AssetLine]
+    failed_assets: list[str]
+    failed_checks: list[tuple[str, str, str, bool]]  # asset, check, description, blocking
+    passed_checks: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.success and not self.failed_assets and not any(b for *_, b in self.failed_checks)
+
+
+def dagster_home() -> Path:
+    """``DAGSTER_HOME``, defaulting to ``$ECOM_DATA_DIR/dagster_home`` so the UI sees CLI runs."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home = str(settings.data_dir() / "dagster_home")
+        os.environ["DAGSTER_HOME"] = home
+    Path(home).mkdir(parents=True, exist_ok=True)
+    return Path(home)
+
+
+def load_definitions() -> dg.Definitions:
+    from ecom_assets.definitions import defs
+
+    return defs()
+
+
+def partition_range(start: dt.date, end: dt.date, defs: dg.Definitions) -> tuple[str, str] | None:
+    """The first and last monthly partition keys covering ``[start, end]`` that exist."""
+    from ecom_assets.defs.partitions import monthly_partitions, partition_key_for
+
+    keys = monthly_partitions.get_partition_keys()
+    wanted = [k for k in keys if partition_key_for(start) <= k <= partition_key_for(end)]
+    return (wanted[0], wanted[-1]) if wanted else None
+
+
+def _int(value: object) -> int | None:
+    raw = getattr(value, "value", value)
+    return raw if isinstance(raw, int) else None
+
+
+def run_graph(
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    instance: dg.DagsterInstance | None = None,
+    tags: dict[str, str] | None = None,
+) -> RunSummary:
+    """Materialize every asset over the landed days in ``[start, end]`` (default: all of them)."""
+    import time
+
+    t0 = time.perf_counter()
+    defs = load_definitions()
+    first, last = landing.first_day(), landing.as_of_date()
+    if first is None or last is None:
+        raise SystemExit(
+            f"nothing has landed in {settings.landing_dir()}: run `ecom generate` or `ecom import DIR` first"
+        )
+    start, end = start or first, end or last
+    run_tags = dict(tags or {})
+    rng = partition_range(start, end, defs)
+    if rng:
+        run_tags["dagster/asset_partition_range_start"] = rng[0]
+        run_tags["dagster/asset_partition_range_end"] = rng[1]
+    if instance is None:
+        dagster_home()
+        instance = dg.DagsterInstance.get()
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance, tags=run_tags, raise_on_error=False)
+    return summarise(result, time.perf_counter() - t0, defs)
+
+
+def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Definitions) -> RunSummary:
+    lines: dict[str, AssetLine] = {}
+    failed_checks, passed = [], 0
+    blocking = _blocking_checks(defs)
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            mat = event.event_specific_data.materialization
+            key = mat.asset_key.to_user_string()
+            line = lines.setdefault(key, AssetLine(key))
+            md = mat.metadata
+            if (rows := _int(md.get("dagster/row_count"))) is not None:
+                line.rows = (line.rows or 0) + rows
+            if (rej := _int(md.get("rejected_rows"))) is not None:
+                line.rejects = (line.rejects or 0) + rej
+            for k, v in md.items():
+                if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
+                    line.outputs.append(v.value)
+            if mat.partition:
+                line.partitions = (
+                    mat.partition
+                    if line.partitions is None
+                    else f"{line.partitions.split('..')[0]}..{mat.partition}"
+                )
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            ev = event.event_specific_data
+            if ev.passed:
+                passed += 1
+            else:
+                key = ev.asset_key.to_user_string()
+                desc = ev.description or ""
+                failed_checks.append((key, ev.check_name, desc, (ev.asset_key, ev.check_name) in blocking))
+    failed_assets = [
+        e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
+    ]
+    return RunSummary(
+        result.run_id, result.success, list(lines.values()), failed_assets, failed_checks, passed, seconds
+    )
+
+
+def _blocking_checks(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
+    out = set()
+    graph = defs.resolve_asset_graph()
+    for check_key in graph.asset_check_keys:
+        node = graph.get_check_spec(check_key) if hasattr(graph, "get_check_spec") else None
+        if node is not None and getattr(node, "blocking", False):
+            out.add((check_key.asset_key, check_key.name))
+    return out
+
+
+def print_summary(summary: RunSummary) -> None:
+    print(f"run {summary.run_id}: {'succeeded' if summary.ok else 'FAILED'} in {summary.seconds:.1f} s")
+    width = max([len(a.asset) for a in summary.assets] + [5])
+    print(f"  {'asset':<{width}}  {'rows':>10}  {'rejects':>8}  partitions")
+    for a in sorted(summary.assets, key=lambda a: a.asset):
+        rows = f"{a.rows:,}" if a.rows is not None else "-"
+        rej = f"{a.rejects:,}" if a.rejects is not None else "-"
+        print(f"  {a.asset:<{width}}  {rows:>10}  {rej:>8}  {a.partitions or ''}")
+    print(f"  checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed")
+    for asset, check, desc, blocking in summary.failed_checks:
+        print(f"    {'BLOCKING' if blocking else 'warn'}: {asset} / {check}: {desc}")
+    for step in summary.failed_assets:
+        print(f"  FAILED step: {step}")
+    outputs = [o for a in summary.assets for o in a.outputs]
+    for o in outputs:
+        print(f"  output: {o}")
