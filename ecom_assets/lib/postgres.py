@@ -127,13 +127,23 @@ def run_sql_file(conn: psycopg.Connection, path: Path, params: dict[str, object]
 
 
 def split_sql(text: str) -> list[str]:
-    """Split a SQL script on ``;`` at line ends, skipping empty statements and comment-only chunks."""
-    parts = re.split(r";\s*(?:\n|$)", text)
-    out = []
-    for part in parts:
-        body = "\n".join(line for line in part.splitlines() if not line.strip().startswith("--")).strip()
-        if body:
-            out.append(part.strip())
+    """Split a SQL script into statements on ``;`` at line ends, outside ``$$`` bodies."""
+    out, current, in_dollar = [], [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("--")):
+            continue
+        current.append(line)
+        if line.count("$$") % 2:
+            in_dollar = not in_dollar
+        if not in_dollar and stripped.endswith(";"):
+            statement = "\n".join(current).strip().rstrip(";").strip()
+            if statement:
+                out.append(statement)
+            current = []
+    tail = "\n".join(current).strip()
+    if tail and any(not ln.strip().startswith("--") for ln in current if ln.strip()):
+        out.append(tail.rstrip(";"))
     return out
 
 

@@ -1,0 +1,89 @@
+"""DDL of the staging layer and the ops bookkeeping tables, generated from the contracts."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from ecom_assets.lib import postgres
+from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable, column_ddl
+
+REJECT_COLUMNS: list[tuple[str, str]] = [
+    ("source_file", "text NOT NULL"),
+    ("source_line", "bigint NOT NULL"),
+    ("column_name", "text"),
+    ("value", "text"),
+    ("rule", "text NOT NULL"),
+    ("raw_record", "text"),
+]
+
+OPS_DDL = """
+CREATE TABLE IF NOT EXISTS ops.staging_loads (
+    table_name   text   NOT NULL,
+    day          date   NOT NULL,
+    fingerprint  text   NOT NULL,
+    rows_read    bigint NOT NULL,
+    rows_staged  bigint NOT NULL,
+    rows_rejected bigint NOT NULL,
+    PRIMARY KEY (table_name, day)
+);
+CREATE TABLE IF NOT EXISTS ops.run_context (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    as_of     date NOT NULL
+);
+"""
+
+
+def staging_columns(table: SourceTable) -> list[tuple[str, str]]:
+    """Columns of ``staging.<table>``: the contract's, then provenance, then the day (event tables)."""
+    cols = column_ddl(table) + [("_source_file", "text NOT NULL"), ("_source_line", "bigint NOT NULL")]
+    if table.is_event:
+        cols.append((DAY_COLUMN, "date NOT NULL"))
+    return cols
+
+
+def reject_columns(table: SourceTable) -> list[tuple[str, str]]:
+    cols = list(REJECT_COLUMNS)
+    if table.is_event:
+        cols.insert(0, (DAY_COLUMN, "date NOT NULL"))
+    return cols
+
+
+def _create(conn: psycopg.Connection, qualified: str, cols: list[tuple[str, str]]) -> None:
+    body = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in cols)
+    conn.execute(
+        sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(postgres.table_identifier(qualified), body)
+    )
+
+
+def ensure_staging_tables(conn: psycopg.Connection) -> None:
+    """Create every staging table, its rejects table and the ops tables (idempotent)."""
+    postgres.ensure_schemas(conn)
+    for statement in postgres.split_sql(OPS_DDL):
+        conn.execute(statement)
+    for table in SOURCE_TABLES.values():
+        _create(conn, f"staging.{table.name}", staging_columns(table))
+        _create(conn, f"staging.{table.name}_rejects", reject_columns(table))
+        if table.is_event:
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                    sql.Identifier(f"{table.name}_day_idx"),
+                    sql.Identifier("staging", table.name),
+                    sql.Identifier(DAY_COLUMN),
+                )
+            )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                sql.Identifier(f"{table.name}_key_idx"),
+                sql.Identifier("staging", table.name),
+                sql.Identifier(table.key),
+            )
+        )
+
+
+def set_as_of(conn: psycopg.Connection, as_of: object) -> None:
+    conn.execute(
+        "INSERT INTO ops.run_context (singleton, as_of) VALUES (true, %s) "
+        "ON CONFLICT (singleton) DO UPDATE SET as_of = excluded.as_of",
+        (as_of,),
+    )
