@@ -56,6 +56,16 @@ def load_definitions() -> dg.Definitions:
     return defs()
 
 
+def pipeline_assets(defs: dg.Definitions) -> list[dg.AssetKey]:
+    """Every asset but the generator (tag ``ecom/role=generator``): a run never overwrites the landing zone."""
+    graph = defs.resolve_asset_graph()
+    return [
+        key
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable and graph.get(key).tags.get("ecom/role") != "generator"
+    ]
+
+
 def partition_range(start: dt.date, end: dt.date, defs: dg.Definitions) -> tuple[str, str] | None:
     """The first and last monthly partition keys covering ``[start, end]`` that exist."""
     from ecom_assets.defs.partitions import monthly_partitions, partition_key_for
@@ -96,13 +106,16 @@ def run_graph(
         dagster_home()
         instance = dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=instance, tags=run_tags, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, tags=run_tags, raise_on_error=False, asset_selection=pipeline_assets(defs)
+    )
     return summarise(result, time.perf_counter() - t0, defs)
 
 
 def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Definitions) -> RunSummary:
     lines: dict[str, AssetLine] = {}
     failed_checks, passed = [], 0
+    seen: set[str] = set()
     blocking = _blocking_checks(defs)
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
@@ -110,19 +123,23 @@ def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Defini
             key = mat.asset_key.to_user_string()
             line = lines.setdefault(key, AssetLine(key))
             md = mat.metadata
-            if (rows := _int(md.get("dagster/row_count"))) is not None:
-                line.rows = (line.rows or 0) + rows
-            if (rej := _int(md.get("rejected_rows"))) is not None:
-                line.rejects = (line.rejects or 0) + rej
-            for k, v in md.items():
-                if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
-                    line.outputs.append(v.value)
+            first_seen = key not in seen
+            seen.add(key)
             if mat.partition:
                 line.partitions = (
                     mat.partition
                     if line.partitions is None
                     else f"{line.partitions.split('..')[0]}..{mat.partition}"
                 )
+            if not first_seen:
+                continue  # a single-run range repeats the same metadata on every partition
+            if (rows := _int(md.get("dagster/row_count"))) is not None:
+                line.rows = rows
+            if (rej := _int(md.get("rejected_rows"))) is not None:
+                line.rejects = rej
+            for k, v in md.items():
+                if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
+                    line.outputs.append(v.value)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             ev = event.event_specific_data
             if ev.passed:
@@ -143,8 +160,7 @@ def _blocking_checks(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
     out = set()
     graph = defs.resolve_asset_graph()
     for check_key in graph.asset_check_keys:
-        node = graph.get_check_spec(check_key) if hasattr(graph, "get_check_spec") else None
-        if node is not None and getattr(node, "blocking", False):
+        if graph.get_check_spec(check_key).blocking:
             out.add((check_key.asset_key, check_key.name))
     return out
 
