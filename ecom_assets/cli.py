@@ -144,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     except postgres.DatabaseUnavailable as exc:
         print(f"ecom: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # an unreadable export: one clear message, no traceback
+        from ecom_assets.lib.importer import ExportError
+
+        if not isinstance(exc, ExportError):
+            raise
+        print(f"ecom: cannot import: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

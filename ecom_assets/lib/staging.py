@@ -1,0 +1,712 @@
+"""Staging: landed CSV text -> typed rows that meet the contract, and rejects that say why.
+
+No Dagster here. Parsing is vectorised with ``pyarrow.compute`` (one pass per column, no
+per-row Python on the happy path); the pandera model of ``lib/contracts.py`` then validates
+every row lazily, so the same model that generates the DDL decides what is valid. Each
+rejected row yields one or more reject records naming the user's own file, line, column,
+value and a rule a person understands; nothing is dropped: rows read = staged + rejected
+(+ exact duplicate versions of a dimension row, which collapse to one).
+
+Loads are per landed day and idempotent: a day whose file fingerprint (size + sha1) equals
+the one in ``ops.staging_loads`` is skipped, a changed day is deleted and re-COPYed inside
+the caller's transaction, so a failure leaves the previous rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.errors as pa_errors
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from psycopg import sql
+
+from ecom_assets.lib import postgres
+from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable
+
+SOURCE_FILE = "_source_file"
+SOURCE_LINE = "_source_line"
+PROVENANCE = (SOURCE_FILE, SOURCE_LINE)
+
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+TS_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$"
+NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+MONEY_RE = r"^[+-]?\d+(\.\d{1,2})?$"
+INT_RE = r"^[+-]?\d{1,18}$"
+TRUE_VALUES = ["True", "true", "1"]
+FALSE_VALUES = ["False", "false", "0"]
+
+RULES = {
+    "date": "unparsable date (expected YYYY-MM-DD)",
+    "ts": "unparsable timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff])",
+    "money": "not a money amount (expected a number like 12.34)",
+    "money_places": "money with more than 2 decimals",
+    "decimal": "not a number",
+    "int": "not an integer",
+    "bool": "not a boolean (expected True/False/true/false/1/0)",
+    "not_nullable": "required value missing",
+}
+READ_BLOCK = 1 << 24
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be read at all; ``str()`` is the one clear message for the user."""
+
+
+# ---------------------------------------------------------------- reading CSV text
+
+
+def read_header(path: Path, display: str | None = None) -> list[str]:
+    """The header row of a CSV file (BOM stripped), with a clear error when there is none."""
+    display = display or path.name
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    if not head.strip():
+        raise UnreadableFile(f"{display}: empty file (expected a header row naming the columns)")
+    first = head.split(b"\n", 1)[0]
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{display}: line 1 (the header): not UTF-8 text (byte 0x{first[exc.start]:02x}); "
+            "save the export as UTF-8"
+        ) from None
+    names = next(csv.reader([text.rstrip("\r")]), [])
+    names = [n.strip() for n in names]
+    if not any(names):
+        raise UnreadableFile(f"{display}: line 1: empty header row (expected the column names)")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UnreadableFile(f"{display}: line 1 (the header): column(s) named twice: {', '.join(dupes)}")
+    return names
+
+
+def check_columns(names: list[str], table: SourceTable, display: str) -> None:
+    missing = [c for c in table.required_columns() if c not in names]
+    if missing:
+        raise UnreadableFile(
+            f"{display}: line 1 (the header): missing required column(s) {', '.join(missing)} "
+            f"of {table.name} (found: {', '.join(names)})"
+        )
+
+
+def _text_options(names: list[str], block_size: int = READ_BLOCK) -> tuple:
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return read, parse, convert
+
+
+def diagnose(path: Path, names: list[str], exc: Exception, display: str | None = None) -> UnreadableFile:
+    """Turn a pyarrow read error into one message naming file, line and column where known."""
+    display = display or path.name
+    msg = str(exc)
+    data = path.read_bytes()
+    if "UTF8" in msg or "utf8" in msg.lower():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            start = data.rfind(b"\n", 0, err.start) + 1
+            prefix = data[start : err.start].decode("utf-8", errors="replace")
+            col_no = len(next(csv.reader([prefix]), [""])) - 1 if prefix else 0
+            col = names[col_no] if 0 <= col_no < len(names) else f"#{col_no + 1}"
+            return UnreadableFile(
+                f"{display}: line {line}, column {col}: not UTF-8 text (byte 0x{data[err.start]:02x}); "
+                "save the export as UTF-8"
+            )
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start_line = 1
+    for record in reader:
+        if record and len(record) != len(names):
+            return UnreadableFile(
+                f"{display}: line {start_line}: {len(record)} fields where the header has {len(names)} "
+                "(not a CSV file of this table, or an unquoted comma/quote in a value)"
+            )
+        start_line = reader.line_num + 1
+    return UnreadableFile(
+        f"{display}: cannot be read as CSV: {msg.splitlines()[0] if msg else type(exc).__name__}"
+    )
+
+
+def _needs_slow_lines(path: Path) -> bool:
+    """Blank lines (skipped by the CSV parser) shift line numbers: those files count in Python."""
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            buf = tail + chunk
+            if b"\n\n" in buf or b"\n\r\n" in buf:
+                return True
+            tail = buf[-2:]
+    return False
+
+
+def _python_lines(path: Path) -> np.ndarray:
+    """First physical line of every non-empty record (header = line 1), by Python's csv module."""
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out, start = [], 1
+    for record in reader:
+        if record and start > 1:
+            out.append(start)
+        start = reader.line_num + 1
+    return np.asarray(out, dtype=np.int64)
+
+
+def _record_lines(batch: pa.RecordBatch | pa.Table, first_line: int) -> np.ndarray:
+    """Physical first line of each record: 1 + the newlines inside earlier records' quoted values."""
+    extra = np.zeros(batch.num_rows, dtype=np.int64)
+    for col in batch.columns:
+        extra += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+    spans = extra + 1
+    ends = np.cumsum(spans)
+    return first_line + ends - spans
+
+
+def iter_text_batches(
+    path: Path, display: str | None = None, block_size: int = READ_BLOCK
+) -> Iterator[tuple[list[str], pa.RecordBatch, np.ndarray]]:
+    """Stream a CSV file as all-text record batches with each record's first physical line.
+
+    Raises ``UnreadableFile`` with file, line and column where known.
+    """
+    display = display or path.name
+    names = read_header(path, display)
+    slow = _needs_slow_lines(path)
+    slow_lines = _python_lines(path) if slow else None
+    read, parse, convert = _text_options(names, block_size)
+    try:
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV" in str(exc):  # header only: zero rows
+            return
+        raise diagnose(path, names, exc, display) from None
+    next_line, seen = 2, 0
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise diagnose(path, names, exc, display) from None
+        if slow_lines is not None:
+            lines = slow_lines[seen : seen + batch.num_rows]
+        else:
+            lines = _record_lines(batch, next_line)
+            if batch.num_rows:
+                next_line = (
+                    int(lines[-1])
+                    + 1
+                    + int(sum(pc.count_substring(c[-1:], "\n")[0].as_py() for c in batch.columns))
+                )
+        seen += batch.num_rows
+        yield names, batch, lines
+
+
+def read_text_table(path: Path, display: str | None = None) -> tuple[list[str], pa.Table]:
+    """A whole CSV file as text columns plus ``_source_line`` when the file does not carry it."""
+    display = display or path.name
+    names = read_header(path, display)
+    batches, lines = [], []
+    for _, batch, ln in iter_text_batches(path, display):
+        batches.append(batch)
+        lines.append(ln)
+    schema = pa.schema([(n, pa.string()) for n in names])
+    table = pa.Table.from_batches(batches, schema=schema)
+    if SOURCE_LINE not in names:
+        arr = np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
+        table = table.append_column(SOURCE_LINE, pa.array(arr, pa.int64()))
+    return names, table
+
+
+# ---------------------------------------------------------------- parsing by kind
+
+
+def _blank_to_null(arr: pa.ChunkedArray | pa.Array, strip: bool) -> pa.Array:
+    if strip:
+        arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def parse_date(arr: pa.Array) -> pa.Array:
+    """``YYYY-MM-DD`` -> date32 (null where absent or not a real calendar date)."""
+    ok = pc.fill_null(pc.match_substring_regex(arr, DATE_RE), False)
+    cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
+    ts = pc.strptime(cand, format="%Y-%m-%d", unit="s", error_is_null=True)
+    same = pc.fill_null(pc.equal(pc.strftime(ts, format="%Y-%m-%d"), cand), False)
+    return pc.if_else(same, pc.cast(ts, pa.date32()), pa.scalar(None, pa.date32()))
+
+
+def parse_ts(arr: pa.Array) -> pa.Array:
+    """``YYYY-MM-DD HH:MM:SS[.ffffff]`` -> timestamp[us] (null where absent or impossible)."""
+    ok = pc.fill_null(pc.match_substring_regex(arr, TS_RE), False)
+    cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
+    head = pc.utf8_slice_codeunits(cand, 0, 19)
+    ts = pc.strptime(head, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+    back = pc.strftime(pc.cast(ts, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+    same = pc.fill_null(pc.equal(back, head), False)
+    frac = pc.utf8_rpad(pc.utf8_slice_codeunits(cand, 20, 26), width=6, padding="0")
+    micros = pc.cast(pc.if_else(same, frac, pa.scalar("0")), pa.int64())
+    ts_int = pc.add(pc.cast(ts, pa.int64()), micros)
+    return pc.if_else(same, pc.cast(ts_int, pa.timestamp("us")), pa.scalar(None, pa.timestamp("us")))
+
+
+def parse_day(arr: pa.Array, kind: str) -> pa.Array:
+    """The day a date or timestamp column places a row on (date32, null where unparsable)."""
+    arr = _blank_to_null(arr, strip=True)
+    if kind == "ts":
+        return pc.cast(parse_ts(arr), pa.date32())
+    return parse_date(arr)
+
+
+@dataclass
+class Parsed:
+    """One column parsed: text to COPY, typed values for pandera, and cells that failed to parse."""
+
+    text: pa.Array
+    typed: pa.Array
+    failed: np.ndarray  # bool per row
+    rules: np.ndarray | str | None = None
+
+
+def parse_column(raw: pa.Array, kind: str) -> Parsed:
+    """Parse one text column by its contract kind, vectorised."""
+    n = len(raw)
+    text = _blank_to_null(raw, strip=kind not in ("text", "id"))
+    present = pc.is_valid(text)
+    if kind in ("text", "id"):
+        return Parsed(text, text, np.zeros(n, dtype=bool))
+    if kind == "date":
+        typed = parse_date(text)
+    elif kind == "ts":
+        typed = parse_ts(text)
+    elif kind in ("money", "decimal"):
+        ok = pc.fill_null(pc.match_substring_regex(text, NUMBER_RE), False)
+        typed = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+    elif kind == "int":
+        ok = pc.fill_null(pc.match_substring_regex(text, INT_RE), False)
+        typed = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
+    elif kind == "bool":
+        is_true = pc.fill_null(pc.is_in(text, pa.array(TRUE_VALUES)), False)
+        is_false = pc.fill_null(pc.is_in(text, pa.array(FALSE_VALUES)), False)
+        typed = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
+        text = pc.if_else(is_true, "true", pc.if_else(is_false, "false", pa.scalar(None, pa.string())))
+    else:  # pragma: no cover - contracts only use the kinds above
+        raise ValueError(f"unknown kind {kind}")
+    failed = pc.and_(present, pc.is_null(typed)).to_numpy(zero_copy_only=False)
+    rules: np.ndarray | str = RULES[kind]
+    if kind == "money":
+        # a number with too many places fails on its own rule; money text must also round-trip.
+        is_money = pc.fill_null(pc.match_substring_regex(text, MONEY_RE), False)
+        over = pc.and_(pc.is_valid(typed), pc.invert(is_money)).to_numpy(zero_copy_only=False)
+        rules = np.where(over, RULES["money_places"], RULES["money"])
+        failed = failed | over
+        typed = pc.if_else(is_money, typed, pa.scalar(None, pa.float64()))
+    return Parsed(text, typed, failed, rules)
+
+
+# ---------------------------------------------------------------- validation
+
+
+@dataclass
+class Validated:
+    """The outcome for one batch of landed rows."""
+
+    valid: pa.Table  # contract columns as text + provenance (+ _day)
+    rejects: pa.Table  # reject records
+    rejected_rows: np.ndarray  # bool per input row
+    collapsed_rows: np.ndarray  # bool per input row (exact duplicate dimension versions)
+
+
+def _pandas(typed: dict[str, pa.Array]) -> pd.DataFrame:
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    table = pa.table(typed)
+    df = table.to_pandas(types_mapper=mapper)
+    for name, arr in typed.items():  # dates as pandas timestamps, as the model declares
+        if pa.types.is_date32(arr.type):
+            df[name] = pd.to_datetime(df[name]).astype("datetime64[us]")
+    return df
+
+
+def pandera_failures(table: SourceTable, df: pd.DataFrame) -> pd.DataFrame:
+    """Lazy pandera validation: failure cases (column, check, failure_case, index), empty when valid."""
+    try:
+        table.model.validate(df, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        bad = fc[fc["index"].isna()]
+        if len(bad):  # a schema-level problem (dtype, missing column) is a bug in parsing, not bad data
+            raise RuntimeError(f"contract {table.name}: schema failure {bad.to_dict('records')}") from None
+        return fc
+    return pd.DataFrame(
+        columns=["schema_context", "column", "check", "check_number", "failure_case", "index"]
+    )
+
+
+def _rule(check: str) -> str:
+    return RULES.get(check, check)
+
+
+def _raw_records(raw: pa.Table, rows: np.ndarray, export_cols: list[str]) -> list[str]:
+    """The rejected rows as the CSV text of their export columns (rejects only: small)."""
+    sub = raw.select(export_cols).take(pa.array(rows, pa.int64()))
+    out = []
+    for rec in sub.to_pylist():
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow(["" if v is None else v for v in rec.values()])
+        out.append(buf.getvalue())
+    return out
+
+
+def validate(table: SourceTable, raw: pa.Table, group: np.ndarray) -> Validated:
+    """Parse and validate landed text rows.
+
+    ``raw`` holds the landed columns as text, ``_source_file``, ``_source_line`` and (event
+    tables) ``_day``; ``group`` numbers the landed file each row came from, which scopes
+    "first wins" for duplicate keys.
+    """
+    n = raw.num_rows
+    kinds = table.column_kinds()
+    names = set(raw.column_names)
+    parsed: dict[str, Parsed] = {}
+    for col, kind in kinds.items():
+        arr = raw.column(col) if col in names else pa.nulls(n, pa.string())
+        parsed[col] = parse_column(pc.cast(arr, pa.string()), kind)
+
+    # cell records: (row, column, value, rule)
+    rec_rows: list[np.ndarray] = []
+    rec_cols: list[np.ndarray] = []
+    rec_rules: list[np.ndarray] = []
+    cell_failed = np.zeros(n, dtype=bool)
+    failed_cells: set[tuple[int, str]] = set()
+    for col, p in parsed.items():
+        idx = np.flatnonzero(p.failed)
+        if len(idx):
+            rec_rows.append(idx)
+            rec_cols.append(np.full(len(idx), col, dtype=object))
+            rules = p.rules[idx] if isinstance(p.rules, np.ndarray) else np.full(len(idx), p.rules)
+            rec_rules.append(rules.astype(object))
+            cell_failed[idx] = True
+            failed_cells.update((int(i), col) for i in idx)
+
+    df = _pandas({c: p.typed for c, p in parsed.items()})
+    fc = pandera_failures(table, df)
+    if len(fc):
+        fc = fc.assign(index=fc["index"].astype("int64"))
+        is_frame = fc["schema_context"] == "DataFrameSchema"
+        col_fc = fc[~is_frame]
+        if failed_cells:
+            keep = [
+                (int(i), c) not in failed_cells
+                for i, c in zip(col_fc["index"], col_fc["column"], strict=True)
+            ]
+            col_fc = col_fc[np.asarray(keep, dtype=bool)]
+        if len(col_fc):
+            rec_rows.append(col_fc["index"].to_numpy())
+            rec_cols.append(col_fc["column"].to_numpy(dtype=object))
+            rec_rules.append(col_fc["check"].map(_rule).to_numpy(dtype=object))
+            cell_failed[col_fc["index"].to_numpy()] = True
+        frame_fc = fc[is_frame].drop_duplicates(["index", "check"])
+        frame_fc = frame_fc[~cell_failed[frame_fc["index"].to_numpy()]]
+        if len(frame_fc):
+            rec_rows.append(frame_fc["index"].to_numpy())
+            rec_cols.append(np.full(len(frame_fc), None, dtype=object))
+            rec_rules.append(frame_fc["check"].astype(str).to_numpy(dtype=object))
+    rejected = cell_failed.copy()
+    for rows in rec_rows:
+        rejected[rows] = True
+
+    # exact duplicate dimension versions collapse; duplicate keys: the first valid row wins
+    collapsed = np.zeros(n, dtype=bool)
+    lines = raw.column(SOURCE_LINE).to_numpy().astype(np.int64)
+    files = raw.column(SOURCE_FILE).to_numpy(zero_copy_only=False).astype(object)
+    if table.is_event:
+        key_cols = [table.key]
+        scope = pd.Series(group)
+    else:
+        text_frame = pd.DataFrame({c: parsed[c].text.to_pandas() for c in kinds})
+        collapsed = text_frame.duplicated(keep="first").to_numpy() & ~rejected
+        key_cols = [table.key, "updated_at"]
+        scope = pd.Series(np.zeros(n, dtype=np.int64))
+    keys = pd.DataFrame({c: parsed[c].text.to_pandas() for c in key_cols})
+    keys["_scope"] = scope.to_numpy()
+    candidate = ~rejected & ~collapsed & keys[key_cols].notna().all(axis=1).to_numpy()
+    cand_idx = np.flatnonzero(candidate)
+    if len(cand_idx):
+        sub = keys.iloc[cand_idx]
+        dup = sub.duplicated(keep="first").to_numpy()
+        if dup.any():
+            firsts = sub.reset_index(drop=True).groupby(list(sub.columns), sort=False).ngroup().to_numpy()
+            first_pos = pd.Series(np.arange(len(sub))).groupby(firsts).transform("first").to_numpy()
+            dup_idx = cand_idx[dup]
+            first_idx = cand_idx[first_pos[dup]]
+            label = " + ".join(key_cols)
+            where = [
+                f"line {lines[f]}" if files[f] == files[d] else f"{files[f]} line {lines[f]}"
+                for d, f in zip(dup_idx, first_idx, strict=True)
+            ]
+            rec_rows.append(dup_idx)
+            rec_cols.append(np.full(len(dup_idx), table.key, dtype=object))
+            rec_rules.append(
+                np.asarray([f"duplicate key {label} (first seen at {w})" for w in where], dtype=object)
+            )
+            rejected[dup_idx] = True
+
+    keep = ~rejected & ~collapsed
+    out_cols = {c: parsed[c].text for c in kinds}
+    out_cols[SOURCE_FILE] = raw.column(SOURCE_FILE)
+    out_cols[SOURCE_LINE] = raw.column(SOURCE_LINE)
+    if table.is_event:
+        out_cols[DAY_COLUMN] = raw.column(DAY_COLUMN)
+    valid = pa.table(out_cols).filter(pa.array(keep))
+    rejects = _reject_table(table, raw, parsed, rec_rows, rec_cols, rec_rules)
+    return Validated(valid, rejects, rejected, collapsed)
+
+
+def _reject_table(
+    table: SourceTable,
+    raw: pa.Table,
+    parsed: dict[str, Parsed],
+    rec_rows: list[np.ndarray],
+    rec_cols: list[np.ndarray],
+    rec_rules: list[np.ndarray],
+) -> pa.Table:
+    rows = np.concatenate(rec_rows).astype(np.int64) if rec_rows else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(rec_cols) if rec_cols else np.zeros(0, dtype=object)
+    rules = np.concatenate(rec_rules) if rec_rules else np.zeros(0, dtype=object)
+    order = np.lexsort((cols.astype(str), rows)) if len(rows) else rows
+    rows, cols, rules = rows[order], cols[order], rules[order]
+    export_cols = [c for c in raw.column_names if c not in (*PROVENANCE, DAY_COLUMN)]
+    uniq, inverse = np.unique(rows, return_inverse=True)
+    raw_text = np.asarray(_raw_records(raw, uniq, export_cols), dtype=object)[inverse] if len(rows) else []
+    raw_values = {
+        c: (raw.column(c).to_numpy(zero_copy_only=False) if c in raw.column_names else None) for c in parsed
+    }
+    values = [
+        (None if c is None or raw_values.get(c) is None else raw_values[c][r])
+        for r, c in zip(rows, cols, strict=True)
+    ]
+    take = pa.array(rows, pa.int64())
+    out = {}
+    if table.is_event:
+        out[DAY_COLUMN] = raw.column(DAY_COLUMN).take(take)
+    out["source_file"] = raw.column(SOURCE_FILE).take(take)
+    out["source_line"] = raw.column(SOURCE_LINE).take(take)
+    out["column_name"] = pa.array(list(cols), pa.string())
+    out["value"] = pa.array(values, pa.string())
+    out["rule"] = pa.array([str(r) for r in rules], pa.string())
+    out["raw_record"] = pa.array(list(raw_text), pa.string())
+    return pa.table(out)
+
+
+# ---------------------------------------------------------------- reading landed files
+
+
+def fingerprint(path: Path) -> str:
+    """Size and sha1 of a file: equal fingerprints mean the landed day did not change."""
+    h = hashlib.sha1()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            h.update(chunk)
+    return f"{path.stat().st_size}:{h.hexdigest()}"
+
+
+def _display(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def read_landed(table: SourceTable, path: Path, day: dt.date | None) -> pa.Table:
+    """A landed file as text with provenance (and ``_day``); its own name when it has no provenance."""
+    names, data = read_text_table(path, _display(path))
+    check_columns(names, table, _display(path))
+    if SOURCE_FILE not in names:
+        data = data.append_column(SOURCE_FILE, pa.array([_display(path)] * data.num_rows, pa.string()))
+    else:
+        data = data.set_column(
+            data.column_names.index(SOURCE_LINE),
+            SOURCE_LINE,
+            pc.cast(pc.cast(data.column(SOURCE_LINE), pa.string()), pa.int64()),
+        )
+    keep = [c for c in data.column_names if c in table.columns or c in PROVENANCE]
+    data = data.select(keep)
+    if table.is_event:
+        data = data.append_column(DAY_COLUMN, pa.array([day] * data.num_rows, pa.date32()))
+    return data
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass
+class DayStats:
+    day: dt.date
+    fingerprint: str
+    rows_read: int = 0
+    rows_staged: int = 0
+    rows_rejected: int = 0
+    rows_collapsed: int = 0
+
+
+@dataclass
+class LoadStats:
+    """What one load did: the asset's metadata and the staged = read check come from here."""
+
+    table: str
+    days_loaded: list[dt.date] = field(default_factory=list)
+    days_skipped: list[dt.date] = field(default_factory=list)
+    rows_read: int = 0
+    rows_staged: int = 0
+    rows_rejected: int = 0
+    rows_collapsed: int = 0
+    reject_records: int = 0
+    rejects_preview: pa.Table | None = None
+    staged_preview: pa.Table | None = None
+
+    def add(self, s: DayStats) -> None:
+        self.rows_read += s.rows_read
+        self.rows_staged += s.rows_staged
+        self.rows_rejected += s.rows_rejected
+        self.rows_collapsed += s.rows_collapsed
+
+
+PREVIEW_ROWS = 10
+
+
+def _ledger(conn: psycopg.Connection, table: str) -> dict[dt.date, str]:
+    rows = conn.execute(
+        "SELECT day, fingerprint FROM ops.staging_loads WHERE table_name = %s", (table,)
+    ).fetchall()
+    return {d: fp for d, fp in rows}
+
+
+def _upsert_ledger(conn: psycopg.Connection, table: str, stats: Iterable[DayStats]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO ops.staging_loads "
+            "(table_name, day, fingerprint, rows_read, rows_staged, rows_rejected) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (table_name, day) DO UPDATE SET "
+            "fingerprint = excluded.fingerprint, rows_read = excluded.rows_read, "
+            "rows_staged = excluded.rows_staged, rows_rejected = excluded.rows_rejected",
+            [(table, s.day, s.fingerprint, s.rows_read, s.rows_staged, s.rows_rejected) for s in stats],
+        )
+
+
+def stage_files(table: SourceTable, files: dict[dt.date, Path]) -> tuple[Validated, pa.Table, np.ndarray]:
+    """Read and validate landed files together (one pandera pass): result, raw rows, file number."""
+    tables, groups = [], []
+    for i, (day, path) in enumerate(sorted(files.items())):
+        t = read_landed(table, path, day if table.is_event else None)
+        tables.append(t)
+        groups.append(np.full(t.num_rows, i, dtype=np.int64))
+    raw = _concat(tables) if tables else None
+    group = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+    if raw is None or raw.num_rows == 0:
+        raw = raw if raw is not None else pa.table({SOURCE_FILE: pa.array([], pa.string())})
+        empty = pa.table({})
+        return Validated(empty, empty, np.zeros(0, bool), np.zeros(0, bool)), raw, group
+    return validate(table, raw, group), raw, group
+
+
+def _copy(conn: psycopg.Connection, target: str, data: pa.Table) -> None:
+    if data.num_rows:
+        postgres.copy_arrow(conn, target, data)
+
+
+def load_days(conn: psycopg.Connection, table: str | SourceTable, days: dict[dt.date, Path]) -> LoadStats:
+    """Stage landed files into ``staging.<table>`` inside the caller's transaction.
+
+    Event tables: each changed day is replaced (rows and rejects), unchanged days skipped.
+    Dimension sources: every landed export file is one version set; when any file changed,
+    the whole table is replaced from all of them (exact duplicate versions collapse).
+    """
+    src = SOURCE_TABLES[table] if isinstance(table, str) else table
+    name = src.name
+    fps = {d: fingerprint(p) for d, p in days.items()}
+    ledger = _ledger(conn, name)
+    stats = LoadStats(name)
+    if src.is_event:
+        changed = {d: p for d, p in days.items() if ledger.get(d) != fps[d]}
+        stats.days_skipped = sorted(set(days) - set(changed))
+    else:
+        changed = dict(days) if ledger != fps else {}
+        stats.days_skipped = sorted(days) if not changed else []
+    stats.days_loaded = sorted(changed)
+    if not changed:
+        return stats
+
+    result, raw, group = stage_files(src, changed)
+    per_day = _per_file_stats(src, changed, fps, raw, group, result)
+    for s in per_day:
+        stats.add(s)
+    stats.reject_records = result.rejects.num_rows if result.rejects.num_columns else 0
+
+    target, rejects = f"staging.{name}", f"staging.{name}_rejects"
+    if src.is_event:
+        day_list = sorted(changed)
+        for t in (target, rejects):
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
+                    postgres.table_identifier(t), sql.Identifier(DAY_COLUMN)
+                ),
+                (day_list,),
+            )
+    else:
+        for t in (target, rejects):
+            conn.execute(sql.SQL("DELETE FROM {}").format(postgres.table_identifier(t)))
+        conn.execute("DELETE FROM ops.staging_loads WHERE table_name = %s", (name,))
+    if result.valid.num_columns:
+        _copy(conn, target, result.valid)
+        _copy(conn, rejects, result.rejects)
+        stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
+        stats.rejects_preview = result.rejects.slice(0, PREVIEW_ROWS)
+    _upsert_ledger(conn, name, per_day)
+    return stats
+
+
+def _per_file_stats(
+    src: SourceTable,
+    files: dict[dt.date, Path],
+    fps: dict[dt.date, str],
+    raw: pa.Table,
+    group: np.ndarray,
+    result: Validated,
+) -> list[DayStats]:
+    ordered = sorted(files)
+    n = len(ordered)
+    read = np.bincount(group, minlength=n) if len(group) else np.zeros(n, dtype=np.int64)
+    rej = np.bincount(group[result.rejected_rows], minlength=n) if len(group) else np.zeros(n, dtype=np.int64)
+    col = (
+        np.bincount(group[result.collapsed_rows], minlength=n) if len(group) else np.zeros(n, dtype=np.int64)
+    )
+    out = []
+    for i, day in enumerate(ordered):
+        out.append(
+            DayStats(
+                day,
+                fps[day],
+                rows_read=int(read[i]),
+                rows_staged=int(read[i] - rej[i] - col[i]),
+                rows_rejected=int(rej[i]),
+                rows_collapsed=int(col[i]),
+            )
+        )
+    return out
