@@ -2,6 +2,7 @@
 -- date; the month partitions are created on demand by warehouse.ensure_month_partition().
 
 CREATE SCHEMA IF NOT EXISTS warehouse;
+CREATE SCHEMA IF NOT EXISTS ops;
 
 -- Deterministic surrogate key of a dimension version: 60 bits of md5(natural key | valid_from).
 -- Rebuilding a dimension from the same versions gives the same keys, so loaded facts stay valid.
@@ -70,6 +71,7 @@ CREATE TABLE IF NOT EXISTS warehouse.dim_products (
     valid_to        date    NOT NULL,
     is_current      boolean NOT NULL,
     attr_hash       text    NOT NULL,
+    dimensions      text,
     UNIQUE (product_id, valid_from)
 );
 
@@ -150,6 +152,7 @@ CREATE TABLE IF NOT EXISTS warehouse.fact_order_items (
     cogs           numeric(14,2) NOT NULL,
     gross_profit   numeric(14,2) NOT NULL,
     is_recognized  boolean       NOT NULL,
+    customer_id    text,
     PRIMARY KEY (order_item_id, order_date)
 ) PARTITION BY RANGE (order_date);
 
@@ -195,3 +198,38 @@ CREATE INDEX IF NOT EXISTS fact_order_items_product_idx ON warehouse.fact_order_
 CREATE INDEX IF NOT EXISTS fact_clickstream_customer_idx ON warehouse.fact_clickstream (customer_id, event_ts);
 CREATE INDEX IF NOT EXISTS fact_clickstream_campaign_idx ON warehouse.fact_clickstream (utm_campaign) WHERE utm_campaign IS NOT NULL;
 CREATE INDEX IF NOT EXISTS fact_inventory_product_idx ON warehouse.fact_inventory (product_sk);
+-- Day indexes: a daily rebuild deletes one day inside a month partition without scanning the month.
+CREATE INDEX IF NOT EXISTS fact_orders_date_idx ON warehouse.fact_orders (order_date);
+CREATE INDEX IF NOT EXISTS fact_order_items_date_idx ON warehouse.fact_order_items (order_date);
+CREATE INDEX IF NOT EXISTS fact_clickstream_date_idx ON warehouse.fact_clickstream (event_date);
+CREATE INDEX IF NOT EXISTS fact_inventory_date_idx ON warehouse.fact_inventory (snapshot_date);
+-- Natural-key indexes: finding the days a changed dimension member touches (ops.dim_changes).
+CREATE INDEX IF NOT EXISTS fact_order_items_product_id_idx ON warehouse.fact_order_items (product_id);
+CREATE INDEX IF NOT EXISTS fact_order_items_customer_id_idx ON warehouse.fact_order_items (customer_id);
+CREATE INDEX IF NOT EXISTS fact_clickstream_product_id_idx ON warehouse.fact_clickstream (product_id);
+CREATE INDEX IF NOT EXISTS fact_inventory_product_id_idx ON warehouse.fact_inventory (product_id);
+
+-- The fact build ledger: per fact table and day, the fingerprint of the staged input it was built
+-- from (ops.staging_loads), the last dimension change it has seen and a build id (so a fact built
+-- from another fact notices a rebuild). A day whose fingerprint is unchanged is skipped.
+CREATE TABLE IF NOT EXISTS ops.fact_builds (
+    table_name         text   NOT NULL,
+    day                date   NOT NULL,
+    source_fingerprint text   NOT NULL,
+    dim_change_id      bigint NOT NULL,
+    build_id           bigint NOT NULL,
+    rows_built         bigint NOT NULL,
+    PRIMARY KEY (table_name, day)
+);
+CREATE SEQUENCE IF NOT EXISTS ops.fact_build_seq;
+
+-- What each dimension rebuild changed: a natural key and the dates on which its version in effect
+-- (valid_from, attributes) differs from before. Facts rebuild the days that reference such a key.
+CREATE TABLE IF NOT EXISTS ops.dim_changes (
+    change_id    bigserial PRIMARY KEY,
+    dim_name     text NOT NULL,
+    natural_key  text NOT NULL,
+    changed_from date NOT NULL,
+    changed_to   date NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dim_changes_dim_idx ON ops.dim_changes (dim_name, change_id);
