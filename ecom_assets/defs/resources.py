@@ -62,10 +62,36 @@ class PostgresResource(dg.ConfigurableResource):
         """COPY an Arrow table into ``schema.table`` inside the caller's transaction."""
         return postgres.copy_arrow(conn, table, data, columns)
 
+    def lock(self, conn: psycopg.Connection, *names: str) -> None:
+        """Take transaction-scoped advisory locks so two runs cannot write the same data at once.
+
+        Call it first thing in the write transaction (``with get_connection() as conn``), with
+        one name per unit written: ``partition_lock_names(context.asset_key, window)`` for a
+        partitioned asset, ``context.asset_key.to_user_string()`` for an unpartitioned one. A
+        second run touching the same unit waits here until the first commits or rolls back,
+        then sees its committed rows; PostgreSQL releases the locks at the end of the
+        transaction, also when the process dies. Names are locked in sorted order, so two
+        writers taking overlapping sets cannot deadlock.
+        """
+        for name in sorted(set(names)):
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
     def ensure_schemas(self) -> None:
         """Create the platform's schemas (idempotent)."""
         with self.get_connection() as conn:
             postgres.ensure_schemas(conn)
+
+
+def partition_lock_names(asset_key: dg.AssetKey, window: dg.TimeWindow) -> list[str]:
+    """One lock name per monthly partition in ``window``: ``"warehouse/fact_orders:2026-11-01"``.
+
+    Per month (not per run's range) so a range backfill and the daily run overlap on the
+    months they share and serialise there, whatever ranges they were started with.
+    """
+    from ecom_assets.defs.partitions import monthly_partitions
+
+    keys = monthly_partitions.get_partition_keys_in_time_window(window)
+    return [f"{asset_key.to_user_string()}:{key}" for key in keys]
 
 
 def warehouse_resource() -> PostgresResource:
