@@ -333,7 +333,7 @@ class Validated:
     collapsed_rows: np.ndarray  # bool per input row (exact duplicate dimension versions)
 
 
-def _pandas(typed: dict[str, pa.Array]) -> pd.DataFrame:
+def typed_frame(typed: dict[str, pa.Array]) -> pd.DataFrame:
     mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
     table = pa.table(typed)
     df = table.to_pandas(types_mapper=mapper)
@@ -404,7 +404,7 @@ def validate(table: SourceTable, raw: pa.Table, group: np.ndarray) -> Validated:
             cell_failed[idx] = True
             failed_cells.update((int(i), col) for i in idx)
 
-    df = _pandas({c: p.typed for c, p in parsed.items()})
+    df = typed_frame({c: p.typed for c, p in parsed.items()})
     fc = pandera_failures(table, df)
     if len(fc):
         fc = fc.assign(index=fc["index"].astype("int64"))
@@ -498,7 +498,7 @@ def _reject_table(
         c: (raw.column(c).to_numpy(zero_copy_only=False) if c in raw.column_names else None) for c in parsed
     }
     values = [
-        (None if c is None or raw_values.get(c) is None else raw_values[c][r])
+        (None if c is None or raw_values.get(c) is None else (raw_values[c][r] or None))
         for r, c in zip(rows, cols, strict=True)
     ]
     take = pa.array(rows, pa.int64())

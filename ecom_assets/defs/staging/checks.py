@@ -1,0 +1,249 @@
+"""The staging asset checks, evaluated inside the load's transaction and returned with it.
+
+Why inside the materialization rather than separate ``@asset_check`` functions: the checks
+must see exactly the rows this load wrote (same transaction), and a separate partitioned
+check is preview in Dagster 1.13. The staging asset declares these specs.
+"""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+
+from ecom_assets.lib import staging
+from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+CONTRACT = "contract"
+PRIMARY_KEY = "primary_key_unique"
+ROWS_ACCOUNTED = "staged_plus_rejected_equals_read"
+REJECTS = "no_rejects"
+
+
+def check_specs(key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            CONTRACT,
+            asset=key,
+            description="The staged rows of the window re-validated with the pandera contract (failure cases in metadata).",
+        ),
+        dg.AssetCheckSpec(
+            PRIMARY_KEY,
+            asset=key,
+            blocking=True,
+            description="The key (dimension sources: key + updated_at) is unique across the whole staging table.",
+        ),
+        dg.AssetCheckSpec(
+            ROWS_ACCOUNTED,
+            asset=key,
+            blocking=True,
+            description="Every row read is staged or rejected: the tables match the load ledger, nothing lost.",
+        ),
+        dg.AssetCheckSpec(
+            REJECTS,
+            asset=key,
+            description="Warns when the window has rejected rows, so a human looks at the top reasons.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a staging asset run covers: ``[start, end)``, or everything for dimension sources."""
+
+    start: object = None
+    end: object = None
+
+    @property
+    def is_all(self) -> bool:
+        return self.start is None
+
+    def where(self, column: str = DAY_COLUMN) -> sql.Composable:
+        if self.is_all:
+            return sql.SQL("true")
+        return sql.SQL("{c} >= %(start)s AND {c} < %(end)s").format(c=sql.Identifier(column))
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end}
+
+
+def load_sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def query(
+    conn: psycopg.Connection, name: str, params: dict[str, object], **parts: sql.Composable
+) -> list[tuple]:
+    stmt = sql.SQL(load_sql(name).strip().rstrip(";")).format(**parts)
+    return conn.execute(stmt, params).fetchall()
+
+
+def markdown(headers: list[str], rows: list[tuple], limit: int = 60) -> str:
+    """A small markdown table (values cut to ``limit`` characters; pipes escaped)."""
+
+    def cell(v: object) -> str:
+        text = "" if v is None else str(v)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _tables(src: SourceTable) -> dict[str, sql.Composable]:
+    return {
+        "table": sql.Identifier("staging", src.name),
+        "rejects": sql.Identifier("staging", f"{src.name}_rejects"),
+    }
+
+
+def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> pd.DataFrame:
+    """The staged window, parsed back into the contract's pandas types."""
+    kinds = src.column_kinds()
+    cols = [
+        sql.SQL("{c}::int AS {c}").format(c=sql.Identifier(c)) if k == "bool" else sql.Identifier(c)
+        for c, k in kinds.items()
+    ]
+    stmt = sql.SQL(load_sql("contract_rows.sql").strip().rstrip(";")).format(
+        columns=sql.SQL(", ").join(cols), window=window.where(), **_tables(src)
+    )
+    conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
+    buf = io.BytesIO()
+    with conn.cursor() as cur, cur.copy(cur.mogrify(stmt, window.params)) as copy:
+        for chunk in copy:
+            buf.write(chunk)
+    buf.seek(0)
+    names = list(kinds)
+    table = pacsv.read_csv(
+        buf,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        ),
+    )
+    parsed = {c: staging.parse_column(table.column(c).combine_chunks(), k) for c, k in kinds.items()}
+    return staging.typed_frame({c: p.typed for c, p in parsed.items()})
+
+
+def contract_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
+    df = staged_frame(conn, src, window)
+    fc = staging.pandera_failures(src, df)
+    sample = fc.head(20)
+    return dg.AssetCheckResult(
+        check_name=CONTRACT,
+        passed=len(fc) == 0,
+        description=f"{len(df):,} staged rows validated, {len(fc):,} failure case(s)",
+        metadata={
+            "rows_validated": len(df),
+            "failure_cases": len(fc),
+            "failure_sample": dg.MetadataValue.md(
+                markdown(
+                    ["column", "check", "failure_case", "index"],
+                    list(sample[["column", "check", "failure_case", "index"]].itertuples(index=False)),
+                )
+            ),
+        },
+    )
+
+
+def primary_key_check(conn: psycopg.Connection, src: SourceTable) -> dg.AssetCheckResult:
+    key_cols = [src.key] if src.is_event else [src.key, "updated_at"]
+    rows = query(
+        conn,
+        "pk_duplicates.sql",
+        {},
+        key_cols=sql.SQL(", ").join(sql.Identifier(c) for c in key_cols),
+        **_tables(src),
+    )
+    dupes = rows[0][2] if rows else 0
+    return dg.AssetCheckResult(
+        check_name=PRIMARY_KEY,
+        passed=dupes == 0,
+        description=f"{dupes:,} duplicated {' + '.join(key_cols)} value(s) in staging.{src.name}",
+        metadata={
+            "duplicated_keys": dupes,
+            "examples": dg.MetadataValue.md(markdown(["key", "rows"], [(k, n) for k, n, _ in rows])),
+        },
+    )
+
+
+def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
+    reject_row = (
+        ["_day", "source_file", "source_line"]
+        if src.is_event
+        else ["source_file", "source_line", "raw_record"]
+    )
+    staged, rejected, read, l_staged, l_rejected, days = query(
+        conn,
+        "window_counts.sql",
+        {**window.params, "table_name": src.name},
+        window=window.where(),
+        ledger_window=window.where("day"),
+        reject_row=sql.SQL(", ").join(sql.Identifier(c) for c in reject_row),
+        **_tables(src),
+    )[0]
+    collapsed = read - l_staged - l_rejected
+    ok = (
+        staged == l_staged and rejected == l_rejected and (collapsed == 0 if src.is_event else collapsed >= 0)
+    )
+    what = (
+        "staged + rejected = read"
+        if src.is_event
+        else "staged + rejected + collapsed duplicate versions = read"
+    )
+    return dg.AssetCheckResult(
+        check_name=ROWS_ACCOUNTED,
+        passed=bool(ok),
+        description=f"{what}: {staged:,} + {rejected:,}"
+        + ("" if src.is_event else f" + {collapsed:,}")
+        + f" vs {read:,} read (ledger: {l_staged:,} staged, {l_rejected:,} rejected over {days} file(s))",
+        metadata={
+            "rows_read": int(read),
+            "rows_staged": int(staged),
+            "rows_rejected": int(rejected),
+            "rows_collapsed": int(collapsed),
+            "ledger_rows_staged": int(l_staged),
+            "ledger_rows_rejected": int(l_rejected),
+        },
+    )
+
+
+def rejects_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
+    rows = query(conn, "reject_reasons.sql", window.params, window=window.where(), **_tables(src))
+    affected = conn.execute(
+        sql.SQL("SELECT count(*) FROM (SELECT DISTINCT {r} FROM {rejects} WHERE {w}) x").format(
+            r=sql.SQL(", ").join(
+                sql.Identifier(c)
+                for c in (
+                    ["_day", "source_file", "source_line"]
+                    if src.is_event
+                    else ["source_file", "source_line", "raw_record"]
+                )
+            ),
+            rejects=_tables(src)["rejects"],
+            w=window.where(),
+        ),
+        window.params,
+    ).fetchone()[0]
+    top = rows[0][0] if rows else ""
+    return dg.AssetCheckResult(
+        check_name=REJECTS,
+        passed=affected == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{affected:,} rejected row(s) in staging.{src.name}_rejects"
+        + (f"; top reason: {top}" if top else ""),
+        metadata={
+            "rejected_rows": int(affected),
+            "top_reasons": dg.MetadataValue.md(markdown(["rule", "records", "rows"], rows)),
+        },
+    )

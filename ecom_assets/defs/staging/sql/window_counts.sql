@@ -1,0 +1,11 @@
+-- staged + rejected = read: rows in the staging and rejects tables for the window, against
+-- what the load ledger says it read, staged and rejected for the same days.
+SELECT
+    (SELECT count(*) FROM {table} WHERE {window}) AS staged,
+    (SELECT count(*) FROM (SELECT DISTINCT {reject_row} FROM {rejects} WHERE {window}) r) AS rejected,
+    coalesce(sum(l.rows_read), 0)     AS ledger_read,
+    coalesce(sum(l.rows_staged), 0)   AS ledger_staged,
+    coalesce(sum(l.rows_rejected), 0) AS ledger_rejected,
+    count(l.day)                      AS ledger_days
+FROM ops.staging_loads l
+WHERE l.table_name = %(table_name)s AND {ledger_window};
