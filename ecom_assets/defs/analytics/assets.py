@@ -1,0 +1,245 @@
+"""The analytics layer: one asset per ``analytics.*`` table of shared/METRICS.md.
+
+Each table is rebuilt whole by the set-based SQL in ``sql/<table>.sql`` (create if missing,
+truncate, insert) inside one transaction, so readers see the previous version until the new
+one commits and the BI views over the tables never break. The tables are small (one row per
+day, customer, product, campaign); rebuilding them is cheaper and simpler than tracking what
+changed. The checks run in the same transaction on the rows just written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import psycopg
+
+from ecom_assets.defs.analytics import checks
+from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.lib import analytics_contracts as contracts
+from ecom_assets.lib import postgres
+
+SQL_DIR = Path(__file__).parent / "sql"
+GROUP = "analytics"
+OWNERS = ["team:data-eng"]
+PREVIEW_ROWS = 10
+
+
+def wh(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["warehouse", name])
+
+
+def an(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["analytics", name])
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    deps: list[dg.AssetKey]
+    # output column -> [(upstream asset, column)] for dagster/column_lineage
+    lineage: dict[str, list[tuple[dg.AssetKey, str]]] = field(default_factory=dict)
+
+
+def _sales_lineage() -> dict[str, list[tuple[dg.AssetKey, str]]]:
+    fo = wh("fact_orders")
+    return {
+        "orders": [(fo, "order_id"), (fo, "is_recognized")],
+        "net_revenue": [(fo, "net_revenue"), (fo, "is_recognized")],
+        "gross_profit": [(fo, "gross_profit"), (fo, "is_recognized")],
+        "avg_order_value": [(fo, "net_revenue"), (fo, "order_id")],
+        "unique_customers": [(fo, "customer_id")],
+        "new_customers": [(fo, "customer_id"), (fo, "order_date")],
+        "cancelled_orders": [(fo, "order_status")],
+        "items_sold": [(fo, "units")],
+    }
+
+
+def _product_lineage(key: str) -> dict[str, list[tuple[dg.AssetKey, str]]]:
+    fi, dp, inv = wh("fact_order_items"), wh("dim_products"), wh("fact_inventory")
+    out = {
+        "units_sold": [(fi, "quantity")],
+        "orders": [(fi, "order_id")],
+        "net_revenue": [(fi, "net_revenue")],
+        "cogs": [(fi, "cogs")],
+        "gross_profit": [(fi, "gross_profit")],
+        "margin_pct": [(fi, "gross_profit"), (fi, "net_revenue")],
+        "avg_on_hand_units": [(inv, "current_stock"), (inv, "snapshot_date")],
+        "inventory_turnover": [(fi, "quantity"), (inv, "current_stock")],
+    }
+    if key == "product_id":
+        out |= {
+            "product_id": [(dp, "product_id")],
+            "product_name": [(dp, "product_name")],
+            "category": [(dp, "category")],
+            "brand": [(dp, "brand")],
+            "list_margin_pct": [(dp, "selling_price"), (dp, "cost_price")],
+            "avg_rating": [(dp, "rating")],
+            "days_of_supply": [(fi, "quantity"), (inv, "current_stock")],
+        }
+    else:
+        out[key] = [(dp, key)]
+        out["products"] = [(dp, "product_id")]
+    return out
+
+
+PRODUCT_DEPS = [wh("dim_products"), wh("fact_order_items"), wh("fact_inventory"), wh("fact_orders")]
+
+TABLES: list[TableSpec] = [
+    TableSpec(
+        "daily_sales",
+        "Sales per calendar day from the first order day to the as-of date (recognized orders only; "
+        "cancelled/returned counted apart). Days without orders have zeros.",
+        [wh("fact_orders")],
+        {"sales_date": [(wh("fact_orders"), "order_date")], **_sales_lineage()},
+    ),
+    TableSpec(
+        "monthly_sales",
+        "Sales per calendar month with month-over-month net revenue growth %: the seasonal view.",
+        [wh("fact_orders")],
+        {"month": [(wh("fact_orders"), "order_date")], **_sales_lineage()},
+    ),
+    TableSpec(
+        "customer_metrics",
+        "One row per customer (buyers or not): orders, net spend (historical CLV), first/last order, "
+        "acquisition bucket and churn risk against the as-of date.",
+        [wh("dim_customers"), wh("fact_orders")],
+        {
+            "customer_id": [(wh("dim_customers"), "customer_id")],
+            "total_spent": [(wh("fact_orders"), "net_revenue")],
+            "lifetime_value": [(wh("fact_orders"), "net_revenue")],
+            "gross_profit": [(wh("fact_orders"), "gross_profit")],
+            "customer_segment": [(wh("dim_customers"), "customer_segment")],
+            "registration_date": [(wh("dim_customers"), "registration_date")],
+            "days_to_first_purchase": [
+                (wh("fact_orders"), "order_date"),
+                (wh("dim_customers"), "registration_date"),
+            ],
+        },
+    ),
+    TableSpec(
+        "segment_metrics",
+        "One row per current customer segment: customers, buyers, lifetime value, shares and churn risk.",
+        [an("customer_metrics")],
+        {
+            "customers": [(an("customer_metrics"), "customer_id")],
+            "total_lifetime_value": [(an("customer_metrics"), "lifetime_value")],
+            "avg_lifetime_value": [(an("customer_metrics"), "lifetime_value")],
+            "high_churn_risk": [(an("customer_metrics"), "churn_risk")],
+        },
+    ),
+    TableSpec(
+        "product_metrics",
+        "One row per product (sold or not): units, net revenue, point-in-time COGS, margins, stock, "
+        "inventory turnover and days of supply.",
+        PRODUCT_DEPS,
+        _product_lineage("product_id"),
+    ),
+    TableSpec(
+        "category_metrics",
+        "Sales, margin and stock by the current category of each product.",
+        PRODUCT_DEPS,
+        _product_lineage("category"),
+    ),
+    TableSpec(
+        "brand_metrics",
+        "Sales, margin and stock by the current brand of each product.",
+        PRODUCT_DEPS,
+        _product_lineage("brand"),
+    ),
+    TableSpec(
+        "campaign_attribution",
+        "One row per campaign: platform-reported figures beside our 7-day last-touch attribution "
+        "(orders, net revenue, gross profit, ROAS, ROI %). An order counts for one campaign at most.",
+        [wh("dim_marketing_campaigns"), wh("fact_orders"), wh("fact_clickstream")],
+        {
+            "campaign_id": [(wh("dim_marketing_campaigns"), "campaign_id")],
+            "attributed_orders": [(wh("fact_orders"), "order_id"), (wh("fact_clickstream"), "utm_campaign")],
+            "attributed_revenue": [
+                (wh("fact_orders"), "net_revenue"),
+                (wh("fact_clickstream"), "utm_campaign"),
+            ],
+            "attributed_gross_profit": [(wh("fact_orders"), "gross_profit")],
+            "roas": [(wh("fact_orders"), "net_revenue"), (wh("dim_marketing_campaigns"), "budget")],
+        },
+    ),
+]
+
+
+def require_as_of(conn: psycopg.Connection) -> object:
+    """The as-of date from ``ops.run_context``; fails with a clear message when staging has not set it."""
+    if conn.execute("SELECT to_regclass('ops.run_context')").fetchone()[0] is None:
+        raise dg.Failure("ops.run_context does not exist: materialize the staging assets first.")
+    row = conn.execute("SELECT as_of FROM ops.run_context").fetchone()
+    if row is None:
+        raise dg.Failure("ops.run_context holds no as-of date: materialize the staging assets first.")
+    return row[0]
+
+
+def column_schema(table: str) -> dg.TableSchema:
+    model, _ = contracts.CONTRACTS[table]
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name,
+                pg,
+                description=desc,
+                constraints=dg.TableColumnConstraints(nullable=nullable),
+            )
+            for name, pg, nullable, desc in contracts.columns(model)
+        ]
+    )
+
+
+def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "(empty)")
+
+
+def build_table(warehouse: PostgresResource, spec: TableSpec) -> dg.MaterializeResult:
+    """Rebuild ``analytics.<table>`` in one transaction and check it before the commit."""
+    with warehouse.get_connection() as conn:
+        as_of = require_as_of(conn)
+        postgres.ensure_schemas(conn, ["analytics"])
+        postgres.run_sql_file(conn, SQL_DIR / f"{spec.name}.sql")
+        frame = contracts.read_table(conn, spec.name)
+        results = checks.run_checks(conn, spec.name, frame)
+    metadata: dict[str, object] = {
+        "dagster/row_count": len(frame),
+        "table": f"analytics.{spec.name}",
+        "as_of": str(as_of),
+        "preview": preview(frame),
+        "dagster/column_schema": column_schema(spec.name),
+    }
+    if spec.lineage:
+        metadata["dagster/column_lineage"] = dg.TableColumnLineage(
+            deps_by_column={
+                col: [dg.TableColumnDep(asset_key=k, column_name=c) for k, c in deps]
+                for col, deps in spec.lineage.items()
+            }
+        )
+    return dg.MaterializeResult(metadata=metadata, check_results=results)
+
+
+def _make_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    key = an(spec.name)
+
+    @dg.asset(
+        key=key,
+        description=spec.description,
+        group_name=GROUP,
+        kinds={"postgres", "sql"},
+        owners=OWNERS,
+        deps=spec.deps,
+        check_specs=checks.specs_for(spec.name, key),
+    )
+    def _table(warehouse: PostgresResource) -> dg.MaterializeResult:
+        return build_table(warehouse, spec)
+
+    return _table
+
+
+TABLE_ASSETS: list[dg.AssetsDefinition] = [_make_asset(spec) for spec in TABLES]
+TABLE_KEYS: list[dg.AssetKey] = [an(spec.name) for spec in TABLES]

@@ -1,0 +1,254 @@
+"""The analytics contracts: one pandera ``DataFrameModel`` per ``analytics.*`` table (METRICS.md).
+
+A model states each column's type, nullability and row rules. The asset checks validate the
+built table with it (failure cases become check metadata), the UI's column schema is derived
+from it, and a test compares it with the table's DDL (``metadata={"pg": ...}``), so the three
+cannot drift apart.
+
+``read_table`` turns a table into the frame the models expect (Decimal -> float, date ->
+Timestamp): psycopg returns exact Decimals, pandera checks floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import pandas as pd
+import pandera.pandas as pa
+import psycopg
+from pandera.typing import Series
+from psycopg import sql
+
+MONEY = "numeric(14,2)"
+PCT = "numeric(10,2)"
+RATIO = "numeric(14,2)"
+MAX_MONEY = 1e12
+ACQUISITION_BUCKETS = (
+    "No purchase",
+    "Before registration",
+    "Same day",
+    "Within week",
+    "Within month",
+    "After month",
+)
+CHURN_RISKS = ("No purchase", "High", "Medium", "Low")
+CHURN_SCORES = (0.1, 0.4, 0.7, 0.9)
+
+
+def _col(pg: str, *, nullable: bool = False, description: str = "", **checks: object) -> object:
+    """A pandera field tagged with its PostgreSQL type (the DDL test reads ``pg``)."""
+    return pa.Field(nullable=nullable, metadata={"pg": pg}, description=description or None, **checks)
+
+
+def _money(nullable: bool = False, description: str = "", **checks: object) -> object:
+    checks.setdefault("in_range", {"min_value": -MAX_MONEY, "max_value": MAX_MONEY})
+    return _col(MONEY, nullable=nullable, description=description, **checks)
+
+
+def _count(description: str = "") -> object:
+    return _col("bigint", description=description, ge=0)
+
+
+def _pct(description: str = "", **checks: object) -> object:
+    return _col(PCT, nullable=True, description=description, **checks)
+
+
+class _Base(pa.DataFrameModel):
+    class Config:
+        strict = True  # the table has exactly these columns, in this order (ordered)
+        ordered = True
+        coerce = True
+
+
+class DailySales(_Base):
+    sales_date: Series[pd.Timestamp] = _col("date", unique=True, description="Calendar day")
+    orders: Series[int] = _count("Recognized orders")
+    net_revenue: Series[float] = _money(description="subtotal - discount of recognized orders")
+    gross_profit: Series[float] = _money(description="net revenue - point-in-time COGS")
+    avg_order_value: Series[float] = _money(nullable=True, description="net_revenue / orders")
+    unique_customers: Series[int] = _count("Distinct customers with a recognized order")
+    new_customers: Series[int] = _count("Customers whose first recognized order is that day")
+    cancelled_orders: Series[int] = _count("Orders Cancelled or Returned")
+    items_sold: Series[int] = _count("Units of recognized orders")
+
+    @pa.dataframe_check
+    @classmethod
+    def aov_iff_orders(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["orders"] > 0) == df["avg_order_value"].notna()
+
+
+class MonthlySales(_Base):
+    month: Series[pd.Timestamp] = _col("date", unique=True, description="First day of the month")
+    orders: Series[int] = _count("Recognized orders")
+    net_revenue: Series[float] = _money()
+    gross_profit: Series[float] = _money()
+    avg_order_value: Series[float] = _money(nullable=True)
+    unique_customers: Series[int] = _count()
+    new_customers: Series[int] = _count()
+    cancelled_orders: Series[int] = _count()
+    items_sold: Series[int] = _count()
+    net_revenue_growth_pct: Series[float] = _pct("Month-over-month net revenue growth %")
+
+    @pa.check("month")
+    @classmethod
+    def first_of_month(cls, s: Series[pd.Timestamp]) -> Series[bool]:
+        return s.dt.day == 1
+
+
+class CustomerMetrics(_Base):
+    customer_id: Series[str] = _col("text", unique=True)
+    total_orders: Series[int] = _count("Recognized orders")
+    total_spent: Series[float] = _money(description="Sum of net revenue")
+    avg_order_value: Series[float] = _money(nullable=True)
+    lifetime_value: Series[float] = _money(description="Historical CLV = total_spent")
+    gross_profit: Series[float] = _money()
+    first_order_date: Series[pd.Timestamp] = _col("date", nullable=True)
+    last_order_date: Series[pd.Timestamp] = _col("date", nullable=True)
+    first_order_value: Series[float] = _money(nullable=True, description="Net revenue of the first order")
+    days_since_last_order: Series[pd.Int64Dtype] = _col("integer", nullable=True, ge=0)
+    customer_segment: Series[str] = _col("text", description="Current version")
+    registration_date: Series[pd.Timestamp] = _col("date", nullable=True)
+    days_to_first_purchase: Series[pd.Int64Dtype] = _col("integer", nullable=True)
+    acquisition_bucket: Series[str] = _col("text", isin=list(ACQUISITION_BUCKETS))
+    churn_risk: Series[str] = _col("text", isin=list(CHURN_RISKS))
+    churn_risk_score: Series[float] = _col("numeric(3,1)", nullable=True, isin=list(CHURN_SCORES))
+
+    @pa.dataframe_check
+    @classmethod
+    def ltv_is_total_spent(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["lifetime_value"] == df["total_spent"]
+
+    @pa.dataframe_check
+    @classmethod
+    def buyers_have_dates(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["total_orders"] > 0) == df["first_order_date"].notna()
+
+
+class SegmentMetrics(_Base):
+    customer_segment: Series[str] = _col("text", unique=True)
+    customers: Series[int] = _count()
+    buyers: Series[int] = _count("Customers with a recognized order")
+    total_lifetime_value: Series[float] = _money()
+    avg_lifetime_value: Series[float] = _money(nullable=True, description="Over all customers")
+    share_of_customers_pct: Series[float] = _pct(in_range={"min_value": 0, "max_value": 100})
+    share_of_revenue_pct: Series[float] = _pct()
+    high_churn_risk: Series[int] = _count("Buyers > 180 days since last order")
+    medium_churn_risk: Series[int] = _count("Buyers 91-180 days since last order")
+    low_churn_risk: Series[int] = _count("Buyers <= 90 days since last order")
+    no_purchase: Series[int] = _count("Customers without a recognized order")
+
+    @pa.dataframe_check
+    @classmethod
+    def churn_counts_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        parts = df["high_churn_risk"] + df["medium_churn_risk"] + df["low_churn_risk"] + df["no_purchase"]
+        return parts == df["customers"]
+
+
+class ProductMetrics(_Base):
+    product_id: Series[str] = _col("text", unique=True)
+    product_name: Series[str] = _col("text", nullable=True)
+    category: Series[str] = _col("text")
+    brand: Series[str] = _col("text")
+    units_sold: Series[int] = _count("Units of recognized orders")
+    orders: Series[int] = _count("Distinct recognized orders")
+    net_revenue: Series[float] = _money()
+    cogs: Series[float] = _money(description="Point-in-time quantity * cost_price")
+    gross_profit: Series[float] = _money()
+    margin_pct: Series[float] = _pct("gross_profit / net_revenue * 100")
+    list_margin_pct: Series[float] = _pct("Current version (selling - cost) / selling * 100")
+    avg_rating: Series[float] = _col("numeric(4,2)", nullable=True, in_range={"min_value": 0, "max_value": 5})
+    avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
+    inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
+    days_of_supply: Series[float] = _col(RATIO, nullable=True, ge=0)
+
+
+class CategoryMetrics(_Base):
+    category: Series[str] = _col("text", unique=True, description="Current category of the product")
+    units_sold: Series[int] = _count()
+    orders: Series[int] = _count("Distinct recognized orders with a product of the group")
+    net_revenue: Series[float] = _money()
+    cogs: Series[float] = _money()
+    gross_profit: Series[float] = _money()
+    margin_pct: Series[float] = _pct()
+    products: Series[int] = _count("Products whose current version is in the group")
+    avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
+    inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
+
+
+class BrandMetrics(_Base):
+    brand: Series[str] = _col("text", unique=True, description="Current brand of the product")
+    units_sold: Series[int] = _count()
+    orders: Series[int] = _count("Distinct recognized orders with a product of the group")
+    net_revenue: Series[float] = _money()
+    cogs: Series[float] = _money()
+    gross_profit: Series[float] = _money()
+    margin_pct: Series[float] = _pct()
+    products: Series[int] = _count("Products whose current version is in the group")
+    avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
+    inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
+
+
+class CampaignAttribution(_Base):
+    campaign_id: Series[str] = _col("text", unique=True)
+    campaign_name: Series[str] = _col("text", nullable=True)
+    channel: Series[str] = _col("text", nullable=True)
+    budget: Series[float] = _money(nullable=True)
+    start_date: Series[pd.Timestamp] = _col("date", nullable=True)
+    end_date: Series[pd.Timestamp] = _col("date", nullable=True)
+    impressions: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
+    clicks: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
+    conversions: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
+    roi: Series[float] = _col("numeric(12,4)", nullable=True, description="As reported by the platform")
+    attributed_orders: Series[int] = _count("Recognized orders, last touch in 7 days")
+    attributed_revenue: Series[float] = _money()
+    attributed_gross_profit: Series[float] = _money()
+    roas: Series[float] = _col(RATIO, nullable=True, description="attributed_revenue / budget")
+    roi_pct: Series[float] = _pct("(attributed_gross_profit - budget) / budget * 100")
+
+
+# table name -> (model, key column); the order is the build order of the report's sections
+CONTRACTS: dict[str, tuple[type[_Base], str]] = {
+    "daily_sales": (DailySales, "sales_date"),
+    "monthly_sales": (MonthlySales, "month"),
+    "customer_metrics": (CustomerMetrics, "customer_id"),
+    "segment_metrics": (SegmentMetrics, "customer_segment"),
+    "product_metrics": (ProductMetrics, "product_id"),
+    "category_metrics": (CategoryMetrics, "category"),
+    "brand_metrics": (BrandMetrics, "brand"),
+    "campaign_attribution": (CampaignAttribution, "campaign_id"),
+}
+
+
+def columns(model: type[_Base]) -> list[tuple[str, str, bool, str | None]]:
+    """``(name, pg type, nullable, description)`` of each column, in the model's order."""
+    out = []
+    for name, field in model.to_schema().columns.items():
+        out.append((name, field.metadata["pg"], field.nullable, field.description))
+    return out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return pd.Timestamp(value)
+    return value
+
+
+def read_table(conn: psycopg.Connection, table: str) -> pd.DataFrame:
+    """``analytics.<table>`` as a frame the contract can validate (columns in table order)."""
+    cur = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("analytics", table)))
+    names = [d.name for d in cur.description]
+    rows = [[_plain(v) for v in row] for row in cur.fetchall()]
+    return pd.DataFrame(rows, columns=names)
+
+
+def validate(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Validate a frame against its contract; ``None`` when it passes, else the failure cases."""
+    model, _ = CONTRACTS[table]
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return exc.failure_cases
+    return None

@@ -1,0 +1,94 @@
+"""The business-questions report: its numbers are the tables' numbers, worked out for seed.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from decimal import Decimal as Dec
+from pathlib import Path
+
+import psycopg
+
+from ecom_assets.defs.analytics import report
+from ecom_assets_tests.analytics.conftest import Built
+
+
+def _metadata(built: Built) -> dict:
+    mats = built.result.asset_materializations_for_node("analytics__business_questions")
+    assert len(mats) == 1
+    return {k: v.value for k, v in mats[0].metadata.items()}
+
+
+def test_report_file_and_metadata(built: Built) -> None:
+    meta = _metadata(built)
+    path = Path(meta["report_path"])
+    assert path == built.data_dir / "output" / "business_questions.md"
+    text = path.read_text(encoding="utf-8")
+    assert text == meta["report"]
+    assert "As of **2025-12-31**" in text
+    assert meta["as_of"] == "2025-12-31"
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## Data problems"):
+        assert heading in text
+
+
+def test_report_answers_match_tables(built: Built, q) -> None:
+    with psycopg.connect(built.url) as conn:
+        rep = report.build_report(conn)
+    a = rep.answers
+    # 1. PROD_004 has the best margin (80 %) but only 3 units: not ranked
+    assert a["top_margin_products"] == ["PROD_002", "PROD_001"]
+    top = q(
+        "SELECT product_id FROM analytics.product_metrics WHERE units_sold >= 5 "
+        "ORDER BY margin_pct DESC, product_id"
+    )
+    assert a["top_margin_products"] == [r["product_id"] for r in top]
+    assert a["category_margins"] == {"Books": Dec("80.00"), "Toys": Dec("55.70")}
+    # 2. Regular 240 > Premium 185 > Budget 70
+    assert a["top_segment"] == "Regular"
+    assert a["segment_ltv"] == {
+        r["customer_segment"]: r["total_lifetime_value"]
+        for r in q("SELECT customer_segment, total_lifetime_value FROM analytics.segment_metrics")
+    }
+    # 3. best 2025-12 (225), worst: the first month with 0 (2025-01)
+    assert a["best_month"] == (dt.date(2025, 12, 1), Dec("225.00"))
+    assert a["worst_month"] == (dt.date(2025, 1, 1), Dec("0.00"))
+    # 4. by roi_pct: -26, -66, -100
+    assert a["top_campaigns"] == ["CAMP_001", "CAMP_002", "CAMP_003"]
+    # 5. days >= 0 over buyers: 0, 7, 8, 30, 31, 1, 353, 353, 345 (C6's -1 left out)
+    days = [0, 7, 8, 30, 31, 1, 353, 353, 345]
+    assert a["mean_days_to_first_purchase"] == round(sum(days) / 9, 2) == 125.33
+    assert a["median_days_to_first_purchase"] == statistics.median(days) == 30
+    table_days = [
+        r["days_to_first_purchase"]
+        for r in q(
+            "SELECT days_to_first_purchase FROM analytics.customer_metrics WHERE days_to_first_purchase >= 0"
+        )
+    ]
+    assert sorted(table_days) == sorted(days)
+    assert a["acquisition_buckets"] == {
+        "After month": 4,
+        "Within month": 2,
+        "Within week": 2,
+        "Before registration": 1,
+        "No purchase": 1,
+        "Same day": 1,
+    }
+    meta = _metadata(built)
+    assert meta["mean_days_to_first_purchase"] == 125.33 and meta["median_days_to_first_purchase"] == 30
+
+
+def test_report_flags_data_problems(built: Built) -> None:
+    with psycopg.connect(built.url) as conn:
+        rep = report.build_report(conn)
+    p = rep.problems
+    assert p["orders_unknown_customer"] == 1
+    assert p["items_unknown_product"] == 1
+    assert p["snapshots_unknown_product"] == 1
+    assert p["customers_before_registration"] == 1
+    assert p["rejected rows in staging.orders_rejects"] == 1
+    assert p["rejected rows in staging.customers_rejects"] == 0
+    text = rep.markdown()
+    assert "customers before registration: **1**" in text
+    assert "rejected rows in staging.orders_rejects: **1**" in text
+    assert "125.33" in text and "2025-12" in text
+    assert "| CAMP_001 " in text and "-26.00" in text and "| 417.00 " in text
