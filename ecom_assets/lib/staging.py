@@ -52,11 +52,13 @@ RULES = {
     "money": "not a money amount (expected a number like 12.34)",
     "money_places": "money with more than 2 decimals",
     "decimal": "not a number",
+    "decimal_range": "number too large (at most 8 digits before the decimal point)",
     "int": "not an integer",
     "bool": "not a boolean (expected True/False/true/false/1/0)",
     "not_nullable": "required value missing",
 }
 READ_BLOCK = 1 << 24
+MAX_DECIMAL = 1e8  # numeric(12,4)
 
 
 class UnreadableFile(ValueError):
@@ -298,6 +300,14 @@ def parse_column(raw: pa.Array, kind: str) -> Parsed:
     elif kind in ("money", "decimal"):
         ok = pc.fill_null(pc.match_substring_regex(text, NUMBER_RE), False)
         typed = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+        if kind == "decimal":  # numeric(12,4) holds 8 integer digits: reject, never fail the COPY
+            fits = pc.fill_null(pc.less(pc.abs(typed), MAX_DECIMAL), True)
+            too_big = pc.invert(fits).to_numpy(zero_copy_only=False)
+            if too_big.any():
+                typed = pc.if_else(fits, typed, pa.scalar(None, pa.float64()))
+                failed = pc.and_(present, pc.is_null(typed)).to_numpy(zero_copy_only=False)
+                rules = np.where(too_big, RULES["decimal_range"], RULES["decimal"])
+                return Parsed(text, typed, failed, rules)
     elif kind == "int":
         ok = pc.fill_null(pc.match_substring_regex(text, INT_RE), False)
         typed = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())

@@ -209,3 +209,29 @@ def test_products_negative_price(wh: psycopg.Connection, export_dir: Path, data_
     rules = {(r[1], r[2], r[4]) for r in rejects(wh, "products")}
     assert (3, "selling_price", "greater_than(0)") in rules
     assert_accounted(wh, "products", stats, read=2)
+
+
+def test_decimal_too_large_for_its_column_is_rejected_not_a_failed_copy(
+    wh: psycopg.Connection, export_dir: Path, data_dir: Path
+) -> None:
+    write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1", "2025-10-01")])
+    write(
+        export_dir,
+        "products.csv",
+        PRODUCTS_HEADER + ",weight_kg",
+        [
+            "P1,Pen,Books,1.00,2.50,true,2025-01-01 00:00:00,0.25",
+            "P2,Ink,Books,1.00,2.50,0,2025-01-01 00:00:00,123456789.5",
+        ],
+    )
+    stats = land_and_load(wh, export_dir, data_dir, "products")
+    assert rejects(wh, "products") == [
+        (
+            "products.csv",
+            3,
+            "weight_kg",
+            "123456789.5",
+            "number too large (at most 8 digits before the decimal point)",
+        )
+    ]
+    assert_accounted(wh, "products", stats, read=2)

@@ -118,7 +118,7 @@ def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> 
     )
     conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
     buf = io.BytesIO()
-    with conn.cursor() as cur, cur.copy(cur.mogrify(stmt, window.params)) as copy:
+    with conn.cursor() as cur, cur.copy(stmt, window.params) as copy:
         for chunk in copy:
             buf.write(chunk)
     buf.seek(0)

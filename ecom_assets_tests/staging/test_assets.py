@@ -1,0 +1,119 @@
+"""Raw and staging assets materialized with Dagster against PostgreSQL, for one partition."""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import psycopg
+
+from ecom_assets.defs.partitions import monthly_partitions
+from ecom_assets.defs.raw.assets import raw_assets
+from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.staging.assets import staging_assets
+from ecom_assets.lib import importer
+from ecom_assets_tests.staging.conftest import CUSTOMERS_HEADER, ITEMS_HEADER, ORDERS_HEADER, order, write
+
+
+def _assets(*names: str) -> list[dg.AssetsDefinition]:
+    wanted = {dg.AssetKey([layer, n]) for n in names for layer in ("raw", "staging")}
+    return [a for a in raw_assets + staging_assets if a.key in wanted]
+
+
+def _mats(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    out = {}
+    for e in result.get_asset_materialization_events():
+        mat = e.event_specific_data.materialization
+        out[mat.asset_key.to_user_string()] = mat.metadata
+    return out
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+def test_materialize_raw_and_staging_for_a_partition(
+    export_dir: Path, data_dir: Path, fresh_db_url: str
+) -> None:
+    month = dt.date.fromisoformat(monthly_partitions.get_partition_keys()[0])
+    nxt = (month + dt.timedelta(days=32)).replace(day=1)
+    d1, d2, d3 = month.isoformat(), (month + dt.timedelta(days=1)).isoformat(), nxt.isoformat()
+    write(
+        export_dir,
+        "orders.csv",
+        ORDERS_HEADER,
+        [order("O1", d1), order("O2", d2), order("O3", d2, order_status="Lost"), order("O4", d3)],
+    )
+    write(
+        export_dir,
+        "order_items.csv",
+        ITEMS_HEADER,
+        ["I1,O1,P1,1,100.00,100.00,", "I2,O4,P1,1,100.00,100.00,"],
+    )
+    write(
+        export_dir,
+        "customers.csv",
+        CUSTOMERS_HEADER,
+        ["C1,a@b.c,2025-01-01,Premium,True,2025-01-01 00:00:00"],
+    )
+    importer.import_export(export_dir)
+    resources = {"warehouse": PostgresResource(database_url=fresh_db_url)}
+
+    result = dg.materialize(
+        _assets("orders", "order_items"), partition_key=month.isoformat(), resources=resources
+    )
+    assert result.success
+    mats = _mats(result)
+    raw_orders = mats["raw/orders"]
+    assert raw_orders["rows"].value == 3 and raw_orders["files"].value == 2  # O4 is next month
+    assert raw_orders["first_day"].value == d1 and raw_orders["last_day"].value == d2
+    staged = mats["staging/orders"]
+    assert staged["dagster/row_count"].value == 2
+    assert staged["rows_read"].value == 3 and staged["rejected_rows"].value == 1
+    assert staged["days_loaded"].value == 2 and staged["days_skipped"].value == 0
+    assert "Lost" in staged["first_rejects"].value
+    schema = staged["dagster/column_schema"].schema
+    assert [c.name for c in schema.columns][:3] == ["order_id", "customer_id", "order_date"]
+    assert schema.columns[0].type == "text" and not schema.columns[0].constraints.nullable
+    assert mats["staging/order_items"]["dagster/row_count"].value == 1
+
+    checks = _checks(result)
+    assert checks[("orders", "contract")].passed
+    assert checks[("orders", "primary_key_unique")].passed
+    assert checks[("orders", "staged_plus_rejected_equals_read")].passed
+    rej = checks[("orders", "no_rejects")]
+    assert not rej.passed and rej.severity == dg.AssetCheckSeverity.WARN
+    assert "isin" in rej.metadata["top_reasons"].value
+    assert checks[("order_items", "no_rejects")].passed
+
+    with psycopg.connect(fresh_db_url) as conn:
+        assert conn.execute("SELECT order_id FROM staging.orders ORDER BY 1").fetchall() == [("O1",), ("O2",)]
+        assert conn.execute("SELECT as_of FROM ops.run_context").fetchone() == (dt.date.fromisoformat(d3),)
+
+    dims = dg.materialize(_assets("customers"), resources=resources)
+    assert dims.success
+    assert all(e.passed for e in dims.get_asset_check_evaluations())
+
+    # a re-run skips the unchanged days and leaves every check green but the rejects warning
+    again = dg.materialize(_assets("orders"), partition_key=month.isoformat(), resources=resources)
+    meta = _mats(again)["staging/orders"]
+    assert meta["days_skipped"].value == 2 and meta["dagster/row_count"].value == 2
+    assert meta["rejected_rows"].value == 1
+
+
+def test_duplicate_key_across_days_fails_the_blocking_check(
+    export_dir: Path, data_dir: Path, fresh_db_url: str
+) -> None:
+    month = dt.date.fromisoformat(monthly_partitions.get_partition_keys()[0])
+    d1, d2 = month.isoformat(), (month + dt.timedelta(days=1)).isoformat()
+    write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1", d1), order("O1", d2)])
+    importer.import_export(export_dir)
+    result = dg.materialize(
+        _assets("orders"),
+        partition_key=month.isoformat(),
+        resources={"warehouse": PostgresResource(database_url=fresh_db_url)},
+        raise_on_error=False,
+    )
+    assert not result.success  # a failed blocking check fails the step: downstream does not run
+    pk = _checks(result)[("orders", "primary_key_unique")]
+    assert not pk.passed and pk.metadata["duplicated_keys"].value == 1
+    assert "O1" in pk.metadata["examples"].value
