@@ -57,7 +57,9 @@ def ledger(conn: psycopg.Connection, table: str, day: str, fingerprint: str = "v
     )
 
 
-def customer(cid: str, updated_at: str, segment: str = "Regular", registered: str = "2026-01-01", **kw) -> dict:
+def customer(
+    cid: str, updated_at: str, segment: str = "Regular", registered: str = "2026-01-01", **kw
+) -> dict:
     return {
         "customer_id": cid,
         "email": f"{cid.lower()}@example.com",
@@ -122,7 +124,9 @@ def item(iid: str, oid: str, pid: str, day: str, qty: int, unit_price: str, tota
     }
 
 
-def click(eid: str, ts: str, page_url: str, customer_id: str | None = None, product_id: str | None = None) -> dict:
+def click(
+    eid: str, ts: str, page_url: str, customer_id: str | None = None, product_id: str | None = None
+) -> dict:
     return {
         "event_id": eid,
         "session_id": "S1",

@@ -69,7 +69,11 @@ def test_segment_change_closes_and_opens_versions(wh_url: str) -> None:
 
 def test_replaying_dimension_input_changes_nothing(wh_url: str) -> None:
     with psycopg.connect(wh_url) as conn:
-        insert(conn, "customers", [customer("C1", "2026-01-05 10:00:00"), customer("C1", "2026-02-01 10:00:00", "Premium")])
+        insert(
+            conn,
+            "customers",
+            [customer("C1", "2026-01-05 10:00:00"), customer("C1", "2026-02-01 10:00:00", "Premium")],
+        )
         insert(conn, "products", [product("P1", "2026-01-01 00:00:00", "6.00", "10.00")])
     materialize_dims(wh_url)
     dims = ["dim_customers", "dim_products", "dim_marketing_campaigns"]
@@ -136,11 +140,15 @@ def test_hash_check_catches_a_tampered_row(wh_url: str) -> None:
     materialize_dims(wh_url)
     with psycopg.connect(wh_url) as conn:
         spec = wh.DIMENSIONS["dim_customers"]
-        conn.execute("UPDATE warehouse.dim_customers SET customer_segment = 'Premium' WHERE customer_id = 'C1'")
-        conn.execute("INSERT INTO warehouse.dim_customers SELECT 7, customer_id, first_name, last_name, email, phone, "
-                     "date_of_birth, gender, address, city, state, country, postal_code, registration_date, "
-                     "customer_segment, preferred_category, marketing_consent, DATE '2026-05-01', DATE '9999-12-31', "
-                     "true, attr_hash FROM warehouse.dim_customers WHERE customer_id = 'C1'")
+        conn.execute(
+            "UPDATE warehouse.dim_customers SET customer_segment = 'Premium' WHERE customer_id = 'C1'"
+        )
+        conn.execute(
+            "INSERT INTO warehouse.dim_customers SELECT 7, customer_id, first_name, last_name, email, phone, "
+            "date_of_birth, gender, address, city, state, country, postal_code, registration_date, "
+            "customer_segment, preferred_category, marketing_consent, DATE '2026-05-01', DATE '9999-12-31', "
+            "true, attr_hash FROM warehouse.dim_customers WHERE customer_id = 'C1'"
+        )
         counts = wh.fetch_one(
             conn,
             "dim_checks.sql",
