@@ -427,6 +427,8 @@ def test_failure_mid_load_keeps_previous_rows(wh_url: str) -> None:
         ledger(conn, "orders", "2026-01-31", "v2")
     result = materialize_facts(wh_url, "2026-01-01", assets=[wh.fact_orders], raise_on_error=False)
     assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "order_status" in str(failure.event_specific_data.error)
     assert checksums(wh_url) == before
     assert rows(wh_url, "SELECT * FROM ops.fact_builds ORDER BY 1, 2") == ledger_before
 
