@@ -1,0 +1,39 @@
+"""Fixtures: a private database holding the hand-made analytics layer, and the built files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ecom_assets.defs.dashboards.assets import SQL_DIR
+from ecom_assets.lib import charts
+from ecom_assets_tests.conftest import create_database, drop_database
+from ecom_assets_tests.dashboards.fixtures import create_analytics_fixture
+
+
+@pytest.fixture(scope="session")
+def analytics_url(admin_url: str) -> Iterator[str]:
+    """A database of its own (the session database may hold the real analytics tables)."""
+    url = create_database(admin_url, prefix="ecom_test_dash")
+    create_analytics_fixture(url)
+    yield url
+    drop_database(admin_url, url)
+
+
+@dataclass
+class Built:
+    outputs: charts.Outputs
+    frames: dict
+
+
+@pytest.fixture(scope="session")
+def built(analytics_url: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    out_dir: Path = tmp_path_factory.mktemp("dashboards")
+    with psycopg.connect(analytics_url) as conn:
+        frames = charts.load_frames(conn, SQL_DIR)
+        outputs = charts.write_dashboards(conn, SQL_DIR, out_dir, "test")
+    return Built(outputs, frames)

@@ -1,0 +1,327 @@
+"""A hand-made analytics layer for the dashboard tests.
+
+The real analytics assets are written elsewhere; until they land, these tables have the
+METRICS.md column names (only those the dashboards read, plus their neighbours) and a few rows
+whose totals are worked out by hand below, so a test can say what the page must show.
+
+Hand-worked answers (recognized orders only, as the analytics tables already are):
+- net revenue = 150.00 + 80.50 + 269.49 = 499.99; gross profit = 60.00 + 30.25 + 100.00 = 190.25
+- orders = 2 + 1 + 3 = 6; AOV = 499.99 / 6 = 83.3316.. -> 83.33
+- customers (buyers) = C1, C2, C3 = 3 of 4 registered (C4 never bought); as-of 2025-03-31
+- top products by margin (>= 5 units): P1 40.00, P2 30.00, P4 10.00; P3 (70.00, 4 units) is out
+- loaded period: 2025-01-15 .. 2025-03-31 = 17 + 28 + 31 = 76 days, so days of supply by category:
+  Electronics 50 / (14 / 76) = 271.43, Home 2 / (5 / 76) = 30.40, Sports 5 / (4 / 76) = 95.00
+- channels: Email ROI (60 - 100) / 100 = -40.00 %, Social (30.25 - 200) / 200 = -84.88 %,
+  Search (0 - 50) / 50 = -100.00 %
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import psycopg
+from psycopg import sql
+
+AS_OF = dt.date(2025, 3, 31)
+
+EXPECTED_KPIS = {
+    "net_revenue": "$499.99",
+    "gross_profit": "$190.25",
+    "orders": "6",
+    "customers": "3",
+    "avg_order_value": "$83.33",
+    "as_of": "2025-03-31",
+}
+EXPECTED_TOP_PRODUCTS = ["P1", "P2", "P4"]
+EXPECTED_CATEGORY_DAYS_OF_SUPPLY = {
+    "Electronics": Decimal("271.43"),
+    "Home": Decimal("30.40"),
+    "Sports": Decimal("95.00"),
+}
+EXPECTED_CHANNEL_ROI = {"Email": Decimal("-40.00"), "Social": Decimal("-84.88"), "Search": Decimal("-100.00")}
+
+DDL = """
+DROP SCHEMA IF EXISTS analytics CASCADE;
+CREATE SCHEMA analytics;
+CREATE SCHEMA IF NOT EXISTS ops;
+DROP TABLE IF EXISTS ops.run_context;
+CREATE TABLE ops.run_context (as_of date NOT NULL);
+CREATE TABLE analytics.daily_sales (
+    sales_date date PRIMARY KEY, orders bigint, net_revenue numeric(14,2), gross_profit numeric(14,2),
+    avg_order_value numeric(14,2), unique_customers bigint, new_customers bigint,
+    cancelled_orders bigint, items_sold bigint);
+CREATE TABLE analytics.monthly_sales (
+    month date PRIMARY KEY, orders bigint, net_revenue numeric(14,2), gross_profit numeric(14,2),
+    avg_order_value numeric(14,2), unique_customers bigint, new_customers bigint,
+    cancelled_orders bigint, items_sold bigint);
+CREATE TABLE analytics.customer_metrics (
+    customer_id text PRIMARY KEY, total_orders bigint, total_spent numeric(14,2),
+    avg_order_value numeric(14,2), lifetime_value numeric(14,2), gross_profit numeric(14,2),
+    first_order_date date, last_order_date date, first_order_value numeric(14,2),
+    days_since_last_order integer, customer_segment text, registration_date date,
+    days_to_first_purchase integer, acquisition_bucket text, churn_risk text, churn_risk_score numeric);
+CREATE TABLE analytics.segment_metrics (
+    customer_segment text PRIMARY KEY, customers bigint, buyers bigint,
+    total_lifetime_value numeric(14,2), avg_lifetime_value numeric(14,2));
+CREATE TABLE analytics.product_metrics (
+    product_id text PRIMARY KEY, product_name text, category text, brand text, units_sold bigint,
+    orders bigint, net_revenue numeric(14,2), cogs numeric(14,2), gross_profit numeric(14,2),
+    margin_pct numeric, list_margin_pct numeric, avg_rating numeric, avg_on_hand_units numeric,
+    inventory_turnover numeric, days_of_supply numeric);
+CREATE TABLE analytics.category_metrics (
+    category text PRIMARY KEY, units_sold bigint, orders bigint, net_revenue numeric(14,2),
+    cogs numeric(14,2), gross_profit numeric(14,2), margin_pct numeric, products bigint,
+    avg_on_hand_units numeric, inventory_turnover numeric);
+CREATE TABLE analytics.brand_metrics (
+    brand text PRIMARY KEY, units_sold bigint, orders bigint, net_revenue numeric(14,2),
+    cogs numeric(14,2), gross_profit numeric(14,2), margin_pct numeric, products bigint,
+    avg_on_hand_units numeric, inventory_turnover numeric);
+CREATE TABLE analytics.campaign_attribution (
+    campaign_id text PRIMARY KEY, channel text, budget numeric(14,2), start_date date, end_date date,
+    impressions bigint, clicks bigint, conversions bigint, roi numeric, attributed_orders bigint,
+    attributed_revenue numeric(14,2), attributed_gross_profit numeric(14,2), roas numeric, roi_pct numeric)
+"""
+
+ROWS: dict[str, list[tuple]] = {
+    "daily_sales": [
+        ("2025-01-15", 2, "150.00", "60.00", "75.00", 2, 2, 0, 3),
+        ("2025-02-10", 1, "80.50", "30.25", "80.50", 1, 1, 1, 2),
+        ("2025-03-05", 3, "269.49", "100.00", "89.83", 2, 0, 0, 5),
+    ],
+    "monthly_sales": [
+        ("2025-01-01", 2, "150.00", "60.00", "75.00", 2, 2, 0, 3),
+        ("2025-02-01", 1, "80.50", "30.25", "80.50", 1, 1, 1, 2),
+        ("2025-03-01", 3, "269.49", "100.00", "89.83", 2, 0, 0, 5),
+    ],
+    "customer_metrics": [
+        # id, orders, spent, aov, ltv, gp, first, last, first value, days since, segment, registered,
+        # days to first, bucket, churn risk, score
+        (
+            "C1",
+            3,
+            "300.00",
+            "100.00",
+            "300.00",
+            "120.00",
+            "2025-01-15",
+            "2025-03-05",
+            "100.00",
+            26,
+            "Premium",
+            "2025-01-10",
+            5,
+            "Within week",
+            "Low",
+            "0.1",
+        ),
+        (
+            "C2",
+            2,
+            "119.49",
+            "59.75",
+            "119.49",
+            "40.00",
+            "2025-01-15",
+            "2025-03-05",
+            "50.00",
+            26,
+            "Regular",
+            "2025-01-15",
+            0,
+            "Same day",
+            "Low",
+            "0.1",
+        ),
+        (
+            "C3",
+            1,
+            "80.50",
+            "80.50",
+            "80.50",
+            "30.25",
+            "2025-02-10",
+            "2025-02-10",
+            "80.50",
+            49,
+            "Regular",
+            "2024-12-01",
+            71,
+            "After month",
+            "Low",
+            "0.1",
+        ),
+        (
+            "C4",
+            0,
+            "0.00",
+            None,
+            "0.00",
+            "0.00",
+            None,
+            None,
+            None,
+            None,
+            "Budget",
+            "2025-02-20",
+            None,
+            "No purchase",
+            "No purchase",
+            None,
+        ),
+    ],
+    "segment_metrics": [
+        ("Premium", 1, 1, "300.00", "300.00"),
+        ("Regular", 2, 2, "199.99", "100.00"),
+        ("Budget", 1, 0, "0.00", "0.00"),
+    ],
+    "product_metrics": [
+        (
+            "P1",
+            "Headphones",
+            "Electronics",
+            "Acme",
+            6,
+            3,
+            "200.00",
+            "120.00",
+            "80.00",
+            "40.00",
+            "42.00",
+            "4.5",
+            "10",
+            "0.60",
+            "126.67",
+        ),
+        (
+            "P2",
+            "Lamp",
+            "Home",
+            "Lumo",
+            5,
+            2,
+            "150.00",
+            "105.00",
+            "45.00",
+            "30.00",
+            "31.00",
+            "4.0",
+            "2",
+            "2.50",
+            "30.40",
+        ),
+        (
+            "P3",
+            "Ball",
+            "Sports",
+            "Kick",
+            4,
+            2,
+            "100.00",
+            "30.00",
+            "70.00",
+            "70.00",
+            "70.00",
+            "3.9",
+            "0",
+            None,
+            "0.00",
+        ),
+        (
+            "P4",
+            "Cable",
+            "Electronics",
+            "Acme",
+            8,
+            4,
+            "49.99",
+            "44.99",
+            "5.00",
+            "10.00",
+            "12.00",
+            "4.1",
+            "40",
+            "0.20",
+            "380.00",
+        ),
+        ("P5", "Mat", "Sports", "Kick", 0, 0, "0.00", "0.00", "0.00", None, "35.00", None, "5", "0.00", None),
+    ],
+    "category_metrics": [
+        ("Electronics", 14, 6, "249.99", "164.99", "85.00", "34.00", 2, "50", "0.28"),
+        ("Home", 5, 2, "150.00", "105.00", "45.00", "30.00", 1, "2", "2.50"),
+        ("Sports", 4, 2, "100.00", "30.00", "70.00", "70.00", 2, "5", "0.80"),
+    ],
+    "brand_metrics": [
+        ("Acme", 14, 6, "249.99", "164.99", "85.00", "34.00", 2, "50", "0.28"),
+        ("Lumo", 5, 2, "150.00", "105.00", "45.00", "30.00", 1, "2", "2.50"),
+        ("Kick", 4, 2, "100.00", "30.00", "70.00", "70.00", 2, "5", "0.80"),
+    ],
+    "campaign_attribution": [
+        (
+            "CMP1",
+            "Email",
+            "100.00",
+            "2025-01-01",
+            "2025-02-28",
+            1000,
+            100,
+            5,
+            "1.5",
+            2,
+            "150.00",
+            "60.00",
+            "1.50",
+            "-40.00",
+        ),
+        (
+            "CMP2",
+            "Social",
+            "200.00",
+            "2025-01-01",
+            "2025-03-31",
+            5000,
+            250,
+            4,
+            "0.8",
+            1,
+            "80.50",
+            "30.25",
+            "0.40",
+            "-84.88",
+        ),
+        (
+            "CMP3",
+            "Search",
+            "50.00",
+            "2025-03-01",
+            "2025-03-31",
+            800,
+            40,
+            1,
+            "0.2",
+            0,
+            "0.00",
+            "0.00",
+            "0.00",
+            "-100.00",
+        ),
+    ],
+}
+
+
+def create_analytics_fixture(url: str) -> None:
+    """(Re)create ``analytics.*`` and ``ops.run_context`` in the database at ``url`` with the rows above."""
+    with psycopg.connect(url) as conn:
+        for statement in DDL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT INTO ops.run_context (as_of) VALUES (%s)", (AS_OF,))
+        for table, rows in ROWS.items():
+            placeholders = ", ".join(["%s"] * len(rows[0]))
+            with conn.cursor() as cur:
+                cur.executemany(
+                    sql.SQL("INSERT INTO {} VALUES (" + placeholders + ")").format(
+                        sql.Identifier("analytics", table)
+                    ),
+                    rows,
+                )

@@ -1,0 +1,67 @@
+"""The dashboards asset materialized against PostgreSQL with the hand-made analytics layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from ecom_assets.defs.dashboards.assets import ANALYTICS_TABLES, ecom_dashboards
+from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.lib import charts
+
+
+def test_asset_definition() -> None:
+    spec = next(iter(ecom_dashboards.specs))
+    assert spec.key == dg.AssetKey(["dashboards", "ecom_dashboards"])
+    assert spec.group_name == "dashboards"
+    assert set(spec.kinds) == {"html", "pdf"}
+    assert spec.owners == ["team:data-eng"]
+    assert {d.asset_key for d in spec.deps} == {dg.AssetKey(["analytics", n]) for n in ANALYTICS_TABLES}
+    assert len(ANALYTICS_TABLES) == 8
+
+
+def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data_dir: Path) -> None:
+    result = dg.materialize(
+        [ecom_dashboards], resources={"warehouse": PostgresResource(database_url=analytics_url)}
+    )
+    assert result.success
+    mat = result.asset_materializations_for_node("dashboards__ecom_dashboards")[0]
+    md = mat.metadata
+    html_path, pdf_path = Path(md["html_path"].value), Path(md["pdf_path"].value)
+    # Plain strings ending in *_path: what `ecom run` / `ecom demo` print as outputs.
+    assert isinstance(md["html_path"].value, str) and isinstance(md["pdf_path"].value, str)
+    assert html_path == data_dir / "output" / "dashboards.html" and html_path.is_file()
+    assert pdf_path == data_dir / "output" / "dashboards.pdf" and pdf_path.read_bytes()[:5] == b"%PDF-"
+    assert md["pdf_pages"].value >= 3
+    assert md["charts"].value == 16
+    assert md["as_of"].value == "2025-03-31"
+    assert md["orders"].value == 6
+    assert "| Net revenue | $499.99 |" in md["kpis"].value
+    assert md["key_charts"].value.count("data:image/png;base64,") == 6
+    assert Path(md["chart_exec_trend"].value).read_bytes()[:4] == b"\x89PNG"
+    assert not list((data_dir / "output").glob("*.tmp"))
+
+
+def test_runner_prints_the_paths(analytics_url: str, data_dir: Path) -> None:
+    from ecom_assets import runner
+
+    resources = {"warehouse": PostgresResource(database_url=analytics_url)}
+    result = dg.materialize([ecom_dashboards], resources=resources)
+    summary = runner.summarise(result, 1.0, dg.Definitions(assets=[ecom_dashboards], resources=resources))
+    outputs = [o for a in summary.assets for o in a.outputs]
+    assert sorted(outputs) == sorted(
+        [str(data_dir / "output" / "dashboards.html"), str(data_dir / "output" / "dashboards.pdf")]
+    )
+
+
+def test_files_are_replaced_not_appended(analytics_url: str, data_dir: Path) -> None:
+    """A second build over the same tables gives the same page (the build stamp aside)."""
+    import psycopg
+
+    from ecom_assets.defs.dashboards.assets import SQL_DIR
+
+    with psycopg.connect(analytics_url) as conn:
+        first = charts.write_dashboards(conn, SQL_DIR, data_dir / "output", "stamp").html_path.read_text()
+        second = charts.write_dashboards(conn, SQL_DIR, data_dir / "output", "stamp").html_path.read_text()
+    assert first == second

@@ -1,0 +1,107 @@
+"""The built page in a real headless Chromium, opened from file:// with the network cut off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ecom_assets_tests.dashboards.browser import Browser, chromium_or_skip
+from ecom_assets_tests.dashboards.fixtures import EXPECTED_KPIS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DASHBOARDS = ("executive", "products", "customers")
+
+
+@pytest.fixture(scope="module")
+def page(built) -> Iterator[Browser]:
+    browser = Browser(chromium_or_skip())
+    try:
+        browser.goto(built.outputs.html_path.as_uri(), "window.dashboardsReady === true")
+        yield browser
+    finally:
+        browser.close()
+
+
+def test_no_console_errors_and_no_network(page: Browser) -> None:
+    page.evaluate("1")  # drain events that arrived after the page said it was ready
+    assert page.console_errors() == []
+    requested = page.requested_urls()
+    assert requested, "the page load itself should be seen"
+    assert [u for u in requested if not u.startswith(("file:", "data:", "blob:", "about:"))] == []
+
+
+def test_every_chart_renders_a_non_empty_svg(page: Browser, built) -> None:
+    charts = page.evaluate(
+        """Array.from(document.querySelectorAll('.chart')).map(el => {
+            const svg = el.querySelector('svg');
+            const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+            return {id: el.id, rendered: el.dataset.rendered === '1', width: svg ? +svg.getAttribute('width') : 0,
+                    height: svg ? +svg.getAttribute('height') : 0,
+                    marks: el.querySelectorAll('g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path').length};
+        })"""
+    )
+    assert len(charts) == built.outputs.charts == 16
+    for chart in charts:
+        assert chart["rendered"], chart
+        assert chart["width"] > 100 and chart["height"] > 50, chart
+        assert chart["marks"] > 0, chart
+
+
+def test_kpi_tiles_equal_the_analytics_tables(page: Browser, analytics_url: str) -> None:
+    shown = page.evaluate(
+        "Object.fromEntries(Array.from(document.querySelectorAll('[data-kpi]'))"
+        ".map(el => [el.dataset.kpi, el.querySelector('.value').textContent]))"
+    )
+    assert shown == EXPECTED_KPIS
+    # The same figures straight from the tables, independently of the dashboard's own query.
+    with psycopg.connect(analytics_url) as conn:
+        revenue, profit, orders = conn.execute(
+            "SELECT sum(net_revenue), sum(gross_profit), sum(orders) FROM analytics.daily_sales"
+        ).fetchone()
+        (buyers,) = conn.execute(
+            "SELECT count(*) FROM analytics.customer_metrics WHERE total_orders > 0"
+        ).fetchone()
+        (as_of,) = conn.execute("SELECT as_of FROM ops.run_context").fetchone()
+    assert shown["net_revenue"] == f"${revenue:,.2f}"
+    assert shown["gross_profit"] == f"${profit:,.2f}"
+    assert shown["orders"] == f"{orders:,}"
+    assert shown["customers"] == f"{buyers:,}"
+    assert shown["as_of"] == as_of.isoformat()
+
+
+def test_segment_filter_narrows_the_acquisition_charts(page: Browser) -> None:
+    count_bars = "document.querySelectorAll('#cust_buckets g.mark-rect path').length"
+    page.evaluate("showDashboard('customers')")
+    assert page.evaluate(count_bars) == 4  # Same day, Within week, After month, No purchase
+    page.evaluate(
+        """(async () => {
+            const sel = document.querySelector('select[data-segment-filter]');
+            sel.value = 'Premium';
+            sel.dispatchEvent(new Event('change'));
+            await new Promise(r => setTimeout(r, 300));
+        })()"""
+    )
+    assert page.evaluate(count_bars) == 1  # C1 only: Within week
+    page.evaluate(
+        """(async () => {
+            const sel = document.querySelector('select[data-segment-filter]');
+            sel.value = 'All';
+            sel.dispatchEvent(new Event('change'));
+            await new Promise(r => setTimeout(r, 300));
+        })()"""
+    )
+    assert page.evaluate(count_bars) == 4
+    assert page.console_errors() == []
+
+
+def test_screenshot_of_each_dashboard(page: Browser, artifacts_dir: Path) -> None:
+    for dashboard in DASHBOARDS:
+        page.evaluate(f"showDashboard('{dashboard}')")
+        assert page.evaluate(f"document.getElementById('{dashboard}').offsetHeight") > 400
+        path = artifacts_dir / f"dashboard_{dashboard}.png"
+        page.screenshot(path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000

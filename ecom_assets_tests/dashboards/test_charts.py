@@ -1,0 +1,117 @@
+"""The dashboard builder on the hand-made analytics layer: numbers, page and PDF (no browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from ecom_assets.lib import charts
+from ecom_assets_tests.dashboards.fixtures import (
+    EXPECTED_CATEGORY_DAYS_OF_SUPPLY,
+    EXPECTED_CHANNEL_ROI,
+    EXPECTED_KPIS,
+    EXPECTED_TOP_PRODUCTS,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("2.345"), "$2.35"),  # half-up, not banker's rounding
+        (Decimal("2.325"), "$2.33"),
+        (Decimal("1234567.8"), "$1,234,567.80"),
+        (Decimal("-40.005"), "-$40.01"),
+        (None, "n/a"),
+    ],
+)
+def test_format_money(value: Decimal | None, text: str) -> None:
+    assert charts.format_money(value) == text
+
+
+def test_kpis_are_the_hand_worked_values(built) -> None:
+    kpis = built.outputs.kpis
+    assert {key: text for key, _, text in kpis.tiles()} == EXPECTED_KPIS
+    assert kpis.net_revenue == Decimal("499.99")
+    assert kpis.avg_order_value == Decimal("83.33")
+    assert kpis.registered_customers == 4
+    assert kpis.as_of == dt.date(2025, 3, 31)
+
+
+def test_top_products_need_five_units_and_rank_by_margin(built) -> None:
+    top = built.frames["top_products"]
+    assert list(top["product_id"]) == EXPECTED_TOP_PRODUCTS  # P3 has 70 % but sold 4 units
+    assert [Decimal(m) for m in top["margin_pct"]] == [Decimal("40.00"), Decimal("30.00"), Decimal("10.00")]
+
+
+def test_category_days_of_supply_over_the_loaded_period(built) -> None:
+    cats = built.frames["categories"]
+    got = {c: Decimal(d) for c, d in zip(cats["category"], cats["days_of_supply"], strict=True)}
+    assert got == EXPECTED_CATEGORY_DAYS_OF_SUPPLY
+
+
+def test_channel_roi_is_over_summed_budgets(built) -> None:
+    ch = built.frames["channels"]
+    assert {c: Decimal(r) for c, r in zip(ch["channel"], ch["roi_pct"], strict=True)} == EXPECTED_CHANNEL_ROI
+    assert list(ch["channel"]) == ["Email", "Social", "Search"]  # best ROI first
+
+
+def test_churn_levels_in_order_with_zeros(built) -> None:
+    churn = built.frames["churn"]
+    assert list(churn["churn_risk"]) == ["Low", "Medium", "High", "No purchase"]
+    assert [int(n) for n in churn["customers"]] == [3, 0, 0, 1]
+
+
+def test_acquisition_months_have_zeros_instead_of_gaps(built) -> None:
+    acq = built.frames["acquisition_monthly"]
+    totals = acq.groupby("measure")["customers"].sum()
+    assert int(totals["Registrations"]) == 4
+    assert int(totals["First purchases"]) == 3
+    # C3 registered in December 2024; nobody bought a first time then: a 0 row, not a missing one.
+    dec = acq[(acq["month"] == dt.date(2024, 12, 1)) & (acq["measure"] == "First purchases")]
+    assert not dec.empty and int(dec["customers"].sum()) == 0
+    assert sorted(set(acq["month"])) == [dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+
+
+def test_html_is_self_contained(built) -> None:
+    page = built.outputs.html_path.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.IGNORECASE)
+    assert "<link" not in page.lower()
+    assert "vegaEmbed" in page and "@import" not in page
+    for title in ("Executive summary", "Product performance", "Customer analytics"):
+        assert title in page
+    for text in EXPECTED_KPIS.values():
+        assert f'<div class="value">{text}</div>' in page
+    # Every chart has a container and a caption; 16 charts over the three dashboards.
+    assert built.outputs.charts == 16
+    assert page.count('class="chart"') == 16 and page.count('class="caption"') == 16
+
+
+def test_pdf_has_a_page_per_dashboard_with_the_kpis(built) -> None:
+    reader = PdfReader(io.BytesIO(built.outputs.pdf_path.read_bytes()))
+    assert len(reader.pages) >= 3
+    texts = [page.extract_text() for page in reader.pages]
+    for title in ("Executive summary", "Product performance", "Customer analytics"):
+        assert any(title in t for t in texts), title
+    for value in EXPECTED_KPIS.values():
+        assert all(value in t for t in texts), value  # every page header carries the KPI line
+    assert "Headphones (P1)" in "".join(texts)  # chart text is text, not pixels
+
+
+def test_key_charts_as_png(built) -> None:
+    paths = built.outputs.png_paths
+    assert set(paths) == {
+        "exec_trend",
+        "exec_segments",
+        "prod_top_margin",
+        "prod_category",
+        "cust_ltv",
+        "cust_campaigns",
+    }
+    for path in paths.values():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert built.outputs.markdown.count("](data:image/png;base64,") == len(paths)
