@@ -356,3 +356,28 @@ def test_dimension_versions(frames: dict[str, pd.DataFrame]) -> None:
 @pytest.mark.parametrize("table", TABLES)
 def test_generated_frames_pass_the_contract(frames: dict[str, pd.DataFrame], table: str) -> None:
     SOURCE_TABLES[table].model.validate(frames[table], lazy=True)
+
+
+# --- the asset ---------------------------------------------------------------------------------
+
+
+def test_synthetic_export_asset_writes_and_lands_the_export(data_dir: Path) -> None:
+    import dagster as dg
+
+    from ecom_assets.defs.raw.synthetic_export import synthetic_export
+    from ecom_assets.lib import landing
+
+    result = dg.materialize(
+        [synthetic_export], run_config={"ops": {"synthetic_export": {"config": {"scale": 0.02, "seed": 5}}}}
+    )
+    assert result.success
+    export_dir = data_dir / "export"
+    assert {p.name for p in export_dir.glob("*.csv")} == {f"{t}.csv" for t in TABLES}
+    meta = result.asset_materializations_for_node("synthetic_export")[0].metadata
+    assert meta["rows/orders"].value == 240  # 12,000 x 0.02
+    assert meta["rows/clickstream"].value == 1_500  # 75,000 x 0.02
+    assert meta["dagster/row_count"].value == sum(meta[f"rows/{t}"].value for t in TABLES)
+    assert meta["out"].value == str(export_dir)
+    # the importer landed it: one orders file per day with orders, as-of = the last generated day
+    assert landing.as_of_date(data_dir / "landing") == dt.date(2026, 10, 31)
+    assert len(landing.landed_files("orders", data_dir / "landing")) > 200
