@@ -722,6 +722,7 @@ class World:
         cat_names = pa.array([c[0] for c in CATEGORIES])
         cat_codes = pa.array(["EL", "CL", "HG", "SP", "BK", "HB"])
         self.products_v2 = (changed, change_day)
+        self.products_first_version = version == 0
         self.products_table = pa.table(
             {
                 "product_id": pc.take(self.prod_ids, ix),
@@ -1250,7 +1251,7 @@ def generate(
 
     for name, table in world.dimension_tables.items():
         f = _CsvFile(out / f"{name}.csv", name)
-        f.write(_versions_until(name, table, end))
+        f.write(_versions_until(name, table, end, world.products_first_version))
         report.bytes[name] = f.close()
         report.rows[name] = f.rows
 
@@ -1298,12 +1299,16 @@ def generate_day(out: Path, day: dt.date, scale: float = 1.0, seed: int = 42) ->
     return report
 
 
-def _versions_until(name: str, table: pa.Table, end: dt.date) -> pa.Table:
-    """Drop versions that take effect after the export's as-of date (they have not happened yet)."""
+def _versions_until(name: str, table: pa.Table, end: dt.date, first_version: np.ndarray | None) -> pa.Table:
+    """Drop versions that take effect after the export's as-of date (they have not happened yet).
+
+    A product's first version always stays: it is back-dated (DATA_CONTRACT.md), and events of a
+    window that ends before a product's launch may already reference it.
+    """
     limit = pa.scalar(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), type=pa.timestamp("s"))
     keep = pc.less(table["updated_at"], limit)
-    if name == "marketing_campaigns":
-        keep = pc.and_(keep, pc.less(table["created_at"], limit))
+    if name == "products" and first_version is not None:
+        keep = pc.or_(keep, pa.array(first_version))
     return table.filter(keep)
 
 

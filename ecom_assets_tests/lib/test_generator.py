@@ -141,6 +141,10 @@ def test_window_is_a_slice_of_the_full_run_and_seed_matters(
     customers = pd.read_csv(window / "customers.csv")
     assert customers.updated_at.max() < "2025-12-08"  # no version that takes effect after the as-of date
     assert len(customers) < len(pd.read_csv(small[0] / "customers.csv"))  # later registrations not yet there
+    # every key the window's events use is in the window's own dimension files
+    assert pd.read_csv(window / "orders.csv").customer_id.isin(customers.customer_id).all()
+    products = pd.read_csv(window / "products.csv").product_id
+    assert pd.read_csv(window / "order_items.csv").product_id.isin(products).all()
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 11, 28), dt.date(2026, 3, 2)])  # Black Friday; a Monday
