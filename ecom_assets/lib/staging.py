@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from ecom_assets.lib import postgres
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable
@@ -38,8 +39,9 @@ SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
 PROVENANCE = (SOURCE_FILE, SOURCE_LINE)
 
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-TS_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$"
+_YMD = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+DATE_RE = rf"^{_YMD}$"
+TS_RE = rf"^{_YMD} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{{1,6}})?$"
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 MONEY_RE = r"^[+-]?\d+(\.\d{1,2})?$"
 INT_RE = r"^[+-]?\d{1,18}$"
@@ -220,6 +222,18 @@ def iter_text_batches(
         yield names, batch, lines
 
 
+def read_text_fast(path: Path, display: str) -> tuple[list[str], pa.Table]:
+    """A whole CSV file as text columns (no line numbers computed), multi-threaded."""
+    names = read_header(path, display)
+    read, parse, convert = _text_options(names)
+    try:
+        return names, pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV" in str(exc):
+            return names, pa.table({n: pa.array([], pa.string()) for n in names})
+        raise diagnose(path, names, exc, display) from None
+
+
 def read_text_table(path: Path, display: str | None = None) -> tuple[list[str], pa.Table]:
     """A whole CSV file as text columns plus ``_source_line`` when the file does not carry it."""
     display = display or path.name
@@ -245,13 +259,19 @@ def _blank_to_null(arr: pa.ChunkedArray | pa.Array, strip: bool) -> pa.Array:
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
+def _real_day(ts: pa.Array, text: pa.Array) -> pa.Array:
+    """True where the parsed day of month equals the written one (strptime rolls 02-30 to 03-02)."""
+    written = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
+    return pc.fill_null(pc.equal(pc.day(ts), written), False)
+
+
 def parse_date(arr: pa.Array) -> pa.Array:
     """``YYYY-MM-DD`` -> date32 (null where absent or not a real calendar date)."""
     ok = pc.fill_null(pc.match_substring_regex(arr, DATE_RE), False)
     cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
     ts = pc.strptime(cand, format="%Y-%m-%d", unit="s", error_is_null=True)
-    same = pc.fill_null(pc.equal(pc.strftime(ts, format="%Y-%m-%d"), cand), False)
-    return pc.if_else(same, pc.cast(ts, pa.date32()), pa.scalar(None, pa.date32()))
+    real = _real_day(ts, pc.fill_null(cand, "0000-00-00"))
+    return pc.if_else(real, pc.cast(ts, pa.date32()), pa.scalar(None, pa.date32()))
 
 
 def parse_ts(arr: pa.Array) -> pa.Array:
@@ -260,12 +280,12 @@ def parse_ts(arr: pa.Array) -> pa.Array:
     cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
     head = pc.utf8_slice_codeunits(cand, 0, 19)
     ts = pc.strptime(head, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-    back = pc.strftime(pc.cast(ts, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
-    same = pc.fill_null(pc.equal(back, head), False)
-    frac = pc.utf8_rpad(pc.utf8_slice_codeunits(cand, 20, 26), width=6, padding="0")
-    micros = pc.cast(pc.if_else(same, frac, pa.scalar("0")), pa.int64())
-    ts_int = pc.add(pc.cast(ts, pa.int64()), micros)
-    return pc.if_else(same, pc.cast(ts_int, pa.timestamp("us")), pa.scalar(None, pa.timestamp("us")))
+    real = _real_day(ts, pc.fill_null(head, "0000-00-00"))
+    if pc.any(pc.greater(pc.utf8_length(cand), 19)).as_py():
+        frac = pc.utf8_rpad(pc.utf8_slice_codeunits(cand, 20, 26), width=6, padding="0")
+        micros = pc.cast(pc.if_else(real, frac, pa.scalar("0")), pa.int64())
+        ts = pc.cast(pc.add(pc.cast(ts, pa.int64()), micros), pa.timestamp("us"))
+    return pc.if_else(real, ts, pa.scalar(None, pa.timestamp("us")))
 
 
 def parse_day(arr: pa.Array, kind: str) -> pa.Array:
@@ -287,7 +307,31 @@ class Parsed:
 
 
 def parse_column(raw: pa.Array, kind: str) -> Parsed:
-    """Parse one text column by its contract kind, vectorised."""
+    """Parse one text column by its contract kind, vectorised.
+
+    Typed kinds are parsed once per distinct value (dates, amounts and flags repeat a lot),
+    then spread back to the rows with ``take``.
+    """
+    if kind in ("text", "id"):
+        return _parse_values(raw, kind)
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    encoded = raw.dictionary_encode()
+    values = _parse_values(encoded.dictionary, kind)
+    idx = encoded.indices
+    idx_np = pc.fill_null(idx, 0).to_numpy(zero_copy_only=False)
+    failed = values.failed[idx_np] if len(values.failed) else np.zeros(len(raw), dtype=bool)
+    if len(values.failed):
+        failed &= pc.is_valid(idx).to_numpy(zero_copy_only=False)
+    rules = (
+        values.rules[idx_np] if isinstance(values.rules, np.ndarray) and len(values.rules) else values.rules
+    )
+    if isinstance(rules, np.ndarray) and not len(rules):
+        rules = RULES[kind]
+    return Parsed(pc.take(values.text, idx), pc.take(values.typed, idx), failed, rules)
+
+
+def _parse_values(raw: pa.Array, kind: str) -> Parsed:
     n = len(raw)
     text = _blank_to_null(raw, strip=kind not in ("text", "id"))
     present = pc.is_valid(text)
@@ -383,7 +427,31 @@ def _raw_records(raw: pa.Table, rows: np.ndarray, export_cols: list[str]) -> lis
     return out
 
 
-def validate(table: SourceTable, raw: pa.Table, group: np.ndarray) -> Validated:
+class SeenKeys:
+    """Keys staged from earlier slices of the same landed file, so the first still wins."""
+
+    def __init__(self) -> None:
+        self.keys: list[pa.Array] = []
+        self.lines: list[np.ndarray] = []
+        self._all: pa.Array | None = None
+
+    def add(self, keys: pa.Array | pa.ChunkedArray, lines: np.ndarray) -> None:
+        if isinstance(keys, pa.ChunkedArray):
+            keys = keys.combine_chunks()
+        self.keys.append(keys)
+        self.lines.append(lines)
+        self._all = None
+
+    def lookup(self, keys: pa.Array) -> pa.Array:
+        if self._all is None:
+            self._all = pa.concat_arrays(self.keys)
+        return pc.index_in(keys, value_set=self._all)
+
+    def line_at(self, positions: np.ndarray) -> np.ndarray:
+        return np.concatenate(self.lines)[positions]
+
+
+def validate(table: SourceTable, raw: pa.Table, group: np.ndarray, seen: SeenKeys | None = None) -> Validated:
     """Parse and validate landed text rows.
 
     ``raw`` holds the landed columns as text, ``_source_file``, ``_source_line`` and (event
@@ -444,38 +512,64 @@ def validate(table: SourceTable, raw: pa.Table, group: np.ndarray) -> Validated:
     # exact duplicate dimension versions collapse; duplicate keys: the first valid row wins
     collapsed = np.zeros(n, dtype=bool)
     lines = raw.column(SOURCE_LINE).to_numpy().astype(np.int64)
-    files = raw.column(SOURCE_FILE).to_numpy(zero_copy_only=False).astype(object)
+    label = table.key
     if table.is_event:
         key_cols = [table.key]
-        scope = pd.Series(group)
+        scope = group
     else:
         text_frame = pd.DataFrame({c: parsed[c].text.to_pandas() for c in kinds})
-        collapsed = text_frame.duplicated(keep="first").to_numpy() & ~rejected
+        collapsed = text_frame.duplicated(keep="first").to_numpy()
+        rejected &= ~collapsed
         key_cols = [table.key, "updated_at"]
-        scope = pd.Series(np.zeros(n, dtype=np.int64))
-    keys = pd.DataFrame({c: parsed[c].text.to_pandas() for c in key_cols})
-    keys["_scope"] = scope.to_numpy()
-    candidate = ~rejected & ~collapsed & keys[key_cols].notna().all(axis=1).to_numpy()
+        label = " + ".join(key_cols)
+        scope = np.zeros(n, dtype=np.int64)
+    candidate = ~rejected & ~collapsed
+    for c in key_cols:
+        candidate &= pc.is_valid(parsed[c].text).to_numpy(zero_copy_only=False)
     cand_idx = np.flatnonzero(candidate)
+
+    def reject_dups(dup_idx: np.ndarray, first_where: list[str]) -> None:
+        rec_rows.append(dup_idx)
+        rec_cols.append(np.full(len(dup_idx), table.key, dtype=object))
+        rec_rules.append(
+            np.asarray([f"duplicate key {label} (first seen at {w})" for w in first_where], dtype=object)
+        )
+        rejected[dup_idx] = True
+
+    if seen is not None and seen.keys and len(cand_idx):
+        pos = seen.lookup(parsed[table.key].text.take(pa.array(cand_idx, pa.int64())))
+        hit = pc.is_valid(pos).to_numpy(zero_copy_only=False)
+        if hit.any():
+            first_lines = seen.line_at(pc.filter(pos, pa.array(hit)).to_numpy())
+            reject_dups(cand_idx[hit], [f"line {ln}" for ln in first_lines])
+            cand_idx = cand_idx[~hit]
     if len(cand_idx):
-        sub = keys.iloc[cand_idx]
-        dup = sub.duplicated(keep="first").to_numpy()
+        keys = pd.DataFrame(
+            {c: parsed[c].text.take(pa.array(cand_idx, pa.int64())).to_pandas() for c in key_cols}
+        )
+        keys["_scope"] = scope[cand_idx]
+        dup = keys.duplicated(keep="first").to_numpy()
         if dup.any():
-            firsts = sub.reset_index(drop=True).groupby(list(sub.columns), sort=False).ngroup().to_numpy()
-            first_pos = pd.Series(np.arange(len(sub))).groupby(firsts).transform("first").to_numpy()
+            firsts = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+            first_pos = pd.Series(np.arange(len(keys))).groupby(firsts).transform("first").to_numpy()
             dup_idx = cand_idx[dup]
             first_idx = cand_idx[first_pos[dup]]
-            label = " + ".join(key_cols)
+            files = raw.column(SOURCE_FILE)
             where = [
-                f"line {lines[f]}" if files[f] == files[d] else f"{files[f]} line {lines[f]}"
+                f"line {lines[f]}"
+                if files[int(f)] == files[int(d)]
+                else f"{files[int(f)].as_py()} line {lines[f]}"
                 for d, f in zip(dup_idx, first_idx, strict=True)
             ]
-            rec_rows.append(dup_idx)
-            rec_cols.append(np.full(len(dup_idx), table.key, dtype=object))
-            rec_rules.append(
-                np.asarray([f"duplicate key {label} (first seen at {w})" for w in where], dtype=object)
+            reject_dups(dup_idx, where)
+    if collapsed.any():  # a collapsed copy is the same version: its reject records go with it
+        for i, rows in enumerate(rec_rows):
+            keep_rec = ~collapsed[rows]
+            rec_rows[i], rec_cols[i], rec_rules[i] = (
+                rows[keep_rec],
+                rec_cols[i][keep_rec],
+                rec_rules[i][keep_rec],
             )
-            rejected[dup_idx] = True
 
     keep = ~rejected & ~collapsed
     out_cols = {c: parsed[c].text for c in kinds}
@@ -505,11 +599,13 @@ def _reject_table(
     uniq, inverse = np.unique(rows, return_inverse=True)
     raw_text = np.asarray(_raw_records(raw, uniq, export_cols), dtype=object)[inverse] if len(rows) else []
     raw_values = {
-        c: (raw.column(c).to_numpy(zero_copy_only=False) if c in raw.column_names else None) for c in parsed
+        c: dict(zip(uniq.tolist(), raw.column(c).take(pa.array(uniq, pa.int64())).to_pylist(), strict=True))
+        for c in parsed
+        if c in raw.column_names and len(uniq)
     }
     values = [
-        (None if c is None or raw_values.get(c) is None else (raw_values[c][r] or None))
-        for r, c in zip(rows, cols, strict=True)
+        (None if c is None or c not in raw_values else (raw_values[c][r] or None))
+        for r, c in zip(rows.tolist(), cols, strict=True)
     ]
     take = pa.array(rows, pa.int64())
     out = {}
@@ -542,7 +638,11 @@ def _display(path: Path) -> str:
 
 def read_landed(table: SourceTable, path: Path, day: dt.date | None) -> pa.Table:
     """A landed file as text with provenance (and ``_day``); its own name when it has no provenance."""
-    names, data = read_text_table(path, _display(path))
+    if SOURCE_LINE in read_header(path, _display(path)):
+        # written by the importer: lines are known, so one multi-threaded read of the whole file
+        names, data = read_text_fast(path, _display(path))
+    else:
+        names, data = read_text_table(path, _display(path))
     check_columns(names, table, _display(path))
     if SOURCE_FILE not in names:
         data = data.append_column(SOURCE_FILE, pa.array([_display(path)] * data.num_rows, pa.string()))
@@ -641,6 +741,97 @@ def _copy(conn: psycopg.Connection, target: str, data: pa.Table) -> None:
         postgres.copy_arrow(conn, target, data)
 
 
+CHUNK_ROWS = 200_000
+_CSV_OUT = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+def _chunks(
+    src: SourceTable, files: dict[dt.date, Path]
+) -> Iterator[tuple[pa.Table, np.ndarray, SeenKeys | None]]:
+    """Landed rows in file order, in chunks of about ``CHUNK_ROWS``: small files are grouped,
+    a big file is sliced (its slices share a ``SeenKeys`` so the first of a key still wins)."""
+    pending: list[pa.Table] = []
+    groups: list[np.ndarray] = []
+    size = 0
+
+    def flush() -> tuple[pa.Table, np.ndarray, None]:
+        nonlocal pending, groups, size
+        out = (_concat(pending), np.concatenate(groups), None)
+        pending, groups, size = [], [], 0
+        return out
+
+    for i, (day, path) in enumerate(sorted(files.items())):
+        t = read_landed(src, path, day)
+        if t.num_rows > CHUNK_ROWS:
+            if pending:
+                yield flush()
+            seen = SeenKeys()
+            for start in range(0, t.num_rows, CHUNK_ROWS):
+                part = t.slice(start, CHUNK_ROWS)
+                yield part, np.full(part.num_rows, i, dtype=np.int64), seen
+            continue
+        pending.append(t)
+        groups.append(np.full(t.num_rows, i, dtype=np.int64))
+        size += t.num_rows
+        if size >= CHUNK_ROWS:
+            yield flush()
+    if pending:
+        yield flush()
+
+
+def _load_events(
+    conn: psycopg.Connection,
+    src: SourceTable,
+    files: dict[dt.date, Path],
+    fps: dict[dt.date, str],
+    stats: LoadStats,
+) -> list[DayStats]:
+    """Replace the changed days: one COPY fed chunk by chunk from a writer thread, so the server
+    ingests a chunk while the next one is parsed and validated (the two cores work together)."""
+    target = f"staging.{src.name}"
+    for t in (target, f"{target}_rejects"):
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
+                postgres.table_identifier(t), sql.Identifier(DAY_COLUMN)
+            ),
+            (sorted(files),),
+        )
+    n = len(files)
+    read, rej = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    reject_parts: list[pa.Table] = []
+    columns = src.columns + [SOURCE_FILE, SOURCE_LINE, DAY_COLUMN]
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER false)").format(
+        postgres.table_identifier(target), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
+        for raw, group, seen in _chunks(src, files):
+            if not raw.num_rows:
+                read += np.bincount(group, minlength=n) if len(group) else 0
+                continue
+            result = validate(src, raw, group, seen)
+            if seen is not None:
+                seen.add(result.valid.column(src.key), result.valid.column(SOURCE_LINE).to_numpy())
+            read += np.bincount(group, minlength=n)
+            rej += np.bincount(group[result.rejected_rows], minlength=n)
+            if result.valid.num_rows:
+                buf = io.BytesIO()
+                pacsv.write_csv(result.valid.select(columns), buf, write_options=_CSV_OUT)
+                copy.write(buf.getbuffer())
+                if stats.staged_preview is None:
+                    stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
+            if result.rejects.num_rows:
+                reject_parts.append(result.rejects)
+    if reject_parts:
+        rejects = pa.concat_tables(reject_parts)
+        _copy(conn, f"{target}_rejects", rejects)
+        stats.reject_records = rejects.num_rows
+        stats.rejects_preview = rejects.slice(0, PREVIEW_ROWS)
+    return [
+        DayStats(day, fps[day], int(read[i]), int(read[i] - rej[i]), int(rej[i]))
+        for i, day in enumerate(sorted(files))
+    ]
+
+
 def load_days(conn: psycopg.Connection, table: str | SourceTable, days: dict[dt.date, Path]) -> LoadStats:
     """Stage landed files into ``staging.<table>`` inside the caller's transaction.
 
@@ -662,34 +853,37 @@ def load_days(conn: psycopg.Connection, table: str | SourceTable, days: dict[dt.
     stats.days_loaded = sorted(changed)
     if not changed:
         return stats
-
-    result, raw, group = stage_files(src, changed)
-    per_day = _per_file_stats(src, changed, fps, raw, group, result)
+    if src.is_event:
+        per_day = _load_events(conn, src, changed, fps, stats)
+    else:
+        per_day = _load_dimension(conn, src, changed, fps, stats)
     for s in per_day:
         stats.add(s)
-    stats.reject_records = result.rejects.num_rows if result.rejects.num_columns else 0
-
-    target, rejects = f"staging.{name}", f"staging.{name}_rejects"
-    if src.is_event:
-        day_list = sorted(changed)
-        for t in (target, rejects):
-            conn.execute(
-                sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
-                    postgres.table_identifier(t), sql.Identifier(DAY_COLUMN)
-                ),
-                (day_list,),
-            )
-    else:
-        for t in (target, rejects):
-            conn.execute(sql.SQL("DELETE FROM {}").format(postgres.table_identifier(t)))
-        conn.execute("DELETE FROM ops.staging_loads WHERE table_name = %s", (name,))
-    if result.valid.num_columns:
-        _copy(conn, target, result.valid)
-        _copy(conn, rejects, result.rejects)
-        stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
-        stats.rejects_preview = result.rejects.slice(0, PREVIEW_ROWS)
     _upsert_ledger(conn, name, per_day)
     return stats
+
+
+def _load_dimension(
+    conn: psycopg.Connection,
+    src: SourceTable,
+    files: dict[dt.date, Path],
+    fps: dict[dt.date, str],
+    stats: LoadStats,
+) -> list[DayStats]:
+    """Replace the whole dimension source table from every landed export (small: one pass)."""
+    result, raw, group = stage_files(src, files)
+    per_file = _per_file_stats(src, files, fps, raw, group, result)
+    target = f"staging.{src.name}"
+    for t in (target, f"{target}_rejects"):
+        conn.execute(sql.SQL("DELETE FROM {}").format(postgres.table_identifier(t)))
+    conn.execute("DELETE FROM ops.staging_loads WHERE table_name = %s", (src.name,))
+    if result.valid.num_columns:
+        _copy(conn, target, result.valid)
+        _copy(conn, f"{target}_rejects", result.rejects)
+        stats.reject_records = result.rejects.num_rows
+        stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
+        stats.rejects_preview = result.rejects.slice(0, PREVIEW_ROWS)
+    return per_file
 
 
 def _per_file_stats(

@@ -142,3 +142,22 @@ def test_staging_column_types_equal_the_contract(wh: psycopg.Connection, table: 
         if precision is not None:
             assert got[1:3] == (precision, scale), (name, got)
         assert got[3] == ("NO" if ddl.endswith("NOT NULL") else "YES"), (name, got)
+
+
+def test_big_file_is_staged_in_slices_and_first_key_still_wins(
+    wh: psycopg.Connection, export_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 2)
+    root = data_dir / "landing"
+    rows = [order(f"O{i}", "2025-10-01") for i in range(1, 6)] + [order("O2", "2025-10-01", customer="C7")]
+    rows += [order("O9", "2025-10-02")]
+    write(export_dir, "orders.csv", ORDERS_HEADER, rows)
+    importer.import_export(export_dir, landing_root=root)
+    stats = _load(wh, root)
+    assert (stats.rows_read, stats.rows_staged, stats.rows_rejected) == (7, 6, 1)
+    assert wh.execute("SELECT source_line, rule FROM staging.orders_rejects").fetchall() == [
+        (7, "duplicate key order_id (first seen at line 3)")
+    ]
+    assert wh.execute("SELECT customer_id FROM staging.orders WHERE order_id = 'O2'").fetchall() == [("C1",)]
+    ledger = wh.execute("SELECT day, rows_read, rows_staged, rows_rejected FROM ops.staging_loads ORDER BY 1")
+    assert ledger.fetchall() == [(D1, 6, 5, 1), (D2, 1, 1, 0)]
