@@ -52,6 +52,7 @@ BASE_EVENTS = 75_000
 BASE_PRODUCTS = 650
 BASE_CAMPAIGNS = 25
 
+FLUSH_ROWS = 250_000  # event rows held before they are turned into text and written
 EVENT_FILES = ("orders", "order_items", "clickstream", "inventory")
 DIMENSION_FILES = ("customers", "products", "marketing_campaigns")
 ALL_FILES = (
@@ -331,6 +332,37 @@ _S_POOLS, _S_CUSTOMERS, _S_PRODUCTS, _S_CAMPAIGNS, _S_INVENTORY_STATIC = 1, 2, 3
 _S_DAY_COUNT, _S_ORDERS, _S_CLICKS, _S_INVENTORY = 10, 11, 12, 13
 
 
+_STATUS_PA = pa.array(ORDER_STATUSES)
+_PAYMENT_PA = pa.array(PAYMENT_METHODS)
+_EVENT_NAMES_PA = pa.array(EVENT_NAMES)
+_EVENT_PATHS_PA = pa.array(EVENT_PATHS)
+_SEARCH_PA = pa.array(SEARCH_TERMS)
+_LANDING_PA = pa.array(LANDING_PATHS)
+_REFERRERS_PA = pa.array(REFERRERS, type=pa.string())
+_CHANNEL_REFERRER_PA = pa.array(
+    (
+        "https://www.google.com/",
+        "https://www.facebook.com/",
+        "https://www.instagram.com/",
+        "https://mail.example.com/",
+        "https://www.tiktok.com/",
+        "https://deals.partner.com/",
+    )
+)
+_UA_PA = pa.array(
+    [
+        f"Mozilla/5.0 ({_OS[d]}) AppleWebKit/537.36 (KHTML, like Gecko) {_ENGINE[b]}"
+        for d in DEVICES
+        for b in BROWSERS
+    ]
+)
+_DEVICES_PA = pa.array(DEVICES)
+_BROWSERS_PA = pa.array(BROWSERS)
+_FOREIGN_COUNTRY_PA = pa.array([c for c, _ in FOREIGN])
+_FOREIGN_CITY_PA = pa.array([c for _, c in FOREIGN])
+_WAREHOUSES_PA = pa.array(WAREHOUSES)
+
+
 def _rng(seed: int, *keys: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), *[int(k) for k in keys]])
 
@@ -366,6 +398,14 @@ def _bools(values: np.ndarray) -> pa.Array:
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width, "0")
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+
+
+def _day_ids(prefix: str, days: np.ndarray, numbers: np.ndarray, width: int) -> pa.Array:
+    """``<prefix><YYYYMMDD>_<number>`` for rows of any number of days (ids restart each day)."""
+    uniq, inverse = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    tags = pa.array([f"{prefix}{dt.date.fromordinal(int(d)):%Y%m%d}_" for d in uniq], type=pa.string())
+    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width, "0")
+    return pc.binary_join_element_wise(pc.take(tags, pa.array(inverse.astype(np.int64))), digits, "")
 
 
 def _take(pool: pa.Array, idx: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -883,45 +923,41 @@ class World:
             product[sel] = _weighted_pick(self.prod_cw[s], u[sel])
         return _DayOrders(n, customer, seconds, n_items, item_start, product)
 
-    def day_tables(self, ordinal: int) -> dict[str, pa.Table]:
-        """The event tables of one day (inventory only on snapshot days)."""
+    def day_data(self, ordinal: int) -> dict[str, dict[str, np.ndarray]]:
+        """The event rows of one day as numbers (inventory only on snapshot days).
+
+        Numbers only, so many days can be concatenated and turned into text in one pass
+        (``format_rows``); the text of a row never depends on which other rows share its batch.
+        """
         o = self._orders(ordinal)
         rng = _rng(self.seed, _S_ORDERS, ordinal, 1)
-        tag = dt.date.fromordinal(ordinal).strftime("%Y%m%d")
-        out: dict[str, pa.Table] = {}
+        out: dict[str, dict[str, np.ndarray]] = {}
 
-        # order items
         m = len(o.item_product)
         qty = _choice(rng, QUANTITY_PROBS, m) + 1
         unit = self.unit_price(o.item_product, ordinal)
         line = qty * unit
         subtotal = np.add.reduceat(line, o.item_start) if o.n else np.zeros(0, np.int64)
         item_order = np.repeat(np.arange(o.n), o.n_items)
-        order_ids = _ids(f"ORD_{tag}_", np.arange(1, o.n + 1), 6)
-        created = _ts(np.full(o.n, ordinal), o.seconds)
-        out["order_items"] = pa.table(
-            {
-                "order_item_id": _ids(f"ITM_{tag}_", np.arange(1, m + 1), 7),
-                "order_id": pc.take(order_ids, pa.array(item_order)),
-                "product_id": pc.take(self.prod_ids, pa.array(o.item_product)),
-                "quantity": pa.array(qty),
-                "unit_price": _money(unit),
-                "total_price": _money(line),
-                "created_at": pc.take(created, pa.array(item_order)),
-            }
-        )
+        out["order_items"] = {
+            "day": np.full(m, ordinal, dtype=np.int64),
+            "seq": np.arange(1, m + 1),
+            "order_seq": item_order + 1,
+            "product": o.item_product,
+            "quantity": qty,
+            "unit": unit,
+            "line": line,
+            "seconds": o.seconds[item_order],
+        }
 
-        # orders
         pct = np.where(rng.random(o.n) < 0.28, np.asarray((5, 10, 15, 20))[rng.integers(0, 4, o.n)], 0)
         discount = (subtotal * pct + 50) // 100
         net = subtotal - discount
         shipping = np.where(net >= FREE_SHIPPING_CENTS, 0, np.where(rng.random(o.n) < 0.7, 599, 1299))
         tax = (net * TAX_RATE_BP + 5_000) // 10_000
-        total = net + shipping + tax
         status = _choice(rng, STATUS_PROBS, o.n)
         payment = _choice(rng, PAYMENT_PROBS, o.n)
         ship_days = rng.integers(2, 8, o.n)
-        delivered = (status == 0) | (status == 4)
         upd_offset = np.select(
             [status == 0, status == 1, status == 2, status == 3],
             [
@@ -932,30 +968,31 @@ class World:
             ],
             default=(ship_days + rng.integers(3, 21, o.n)) * 86_400,
         )
-        out["orders"] = pa.table(
-            {
-                "order_id": order_ids,
-                "customer_id": pc.take(self.cust_ids, pa.array(o.customer)),
-                "order_date": _dates(np.full(o.n, ordinal)),
-                "order_status": _take(pa.array(ORDER_STATUSES), status),
-                "payment_method": _take(pa.array(PAYMENT_METHODS), payment),
-                "subtotal": _money(subtotal),
-                "discount_amount": _money(discount),
-                "shipping_cost": _money(shipping),
-                "tax_amount": _money(tax),
-                "total_amount": _money(total),
-                "shipping_address": pc.take(self.cust_ship_address, pa.array(o.customer)),
-                "delivery_date": _dates(ordinal + ship_days, delivered),
-                "created_at": created,
-                "updated_at": _ts(np.full(o.n, ordinal), o.seconds + upd_offset),
-            }
-        )
-        out["clickstream"] = self._clickstream(ordinal, o, tag)
+        out["orders"] = {
+            "day": np.full(o.n, ordinal, dtype=np.int64),
+            "seq": np.arange(1, o.n + 1),
+            "customer": o.customer,
+            "status": status,
+            "payment": payment,
+            "subtotal": subtotal,
+            "discount": discount,
+            "shipping": shipping,
+            "tax": tax,
+            "total": net + shipping + tax,
+            "ship_days": ship_days,
+            "seconds": o.seconds,
+            "upd_seconds": o.seconds + upd_offset,
+        }
+        out["clickstream"] = self._clickstream(ordinal, o)
         if dt.date.fromordinal(ordinal).weekday() == SNAPSHOT_WEEKDAY:
-            out["inventory"] = self._inventory(ordinal, tag)
+            out["inventory"] = self._inventory(ordinal)
         return out
 
-    def _clickstream(self, ordinal: int, o: _DayOrders, tag: str) -> pa.Table:
+    def day_tables(self, ordinal: int) -> dict[str, pa.Table]:
+        """The event tables of one day, as text-ready arrow tables."""
+        return {name: self.format_rows(name, cols) for name, cols in self.day_data(ordinal).items()}
+
+    def _clickstream(self, ordinal: int, o: _DayOrders) -> dict[str, np.ndarray]:
         rng = _rng(self.seed, _S_CLICKS, ordinal)
         budget = self.event_count(ordinal)
         active = self.active_campaigns(ordinal)
@@ -1048,7 +1085,7 @@ class World:
         place = np.where(
             foreign, rng.integers(0, len(FOREIGN), n_s), rng.integers(0, len(self.pool_city), n_s)
         )
-        ip = _join(*[pa.array(rng.integers(lo, 255, n_s)).cast(pa.string()) for lo in (11, 0, 0, 1)], sep=".")
+        ip = np.stack([rng.integers(lo, 255, n_s) for lo in (11, 0, 0, 1)])
         utm_share = np.where(np.arange(n_s) < n_p, PURCHASE_UTM_SHARE, BROWSE_UTM_SHARE)
         touch = (rng.random(n_s) < utm_share) & (len(active) > 0)
         campaign = np.where(
@@ -1074,87 +1111,36 @@ class World:
         order = np.lexsort((pos, anchor[sess], seconds))
         sess_rank = np.empty(n_s, dtype=np.int64)
         sess_rank[np.lexsort((np.arange(n_s), anchor))] = np.arange(n_s)
-        sess, pos, etype, product, seconds, duration, search = (
-            a[order] for a in (sess, pos, etype, product, seconds, duration, search)
-        )
-        first = pos == 0
-        ev_campaign = np.where(first, campaign[sess], -1)
-        ev_customer = customer[sess]
-
-        prod_valid = product >= 0
-        prod_ids = _take(self.prod_ids, np.maximum(product, 0), prod_valid)
-        path = _take(pa.array(EVENT_PATHS), etype)
-        path = pc.if_else(pa.array(etype == SEARCH), _join(path, _take(pa.array(SEARCH_TERMS), search)), path)
-        path = pc.if_else(pa.array(etype == PRODV), _join("/product/", pc.fill_null(prod_ids, "")), path)
-        path = pc.if_else(pa.array(etype == PV), _take(pa.array(LANDING_PATHS), landing[sess]), path)
-        utm = pc.fill_null(_take(self.camp_utm, np.maximum(ev_campaign, 0), ev_campaign >= 0), "")
-        page_url = _join(SITE, path, utm)
-        # previous event of the same session: rows are time-sorted, so look it up by (session, pos - 1)
+        key = (sess_start[sess] + pos)[order]  # each sorted row's position before sorting
+        sess, pos = sess[order], pos[order]
         row_of = np.empty(total, dtype=np.int64)
-        key = sess_start[sess] + pos
         row_of[key] = np.arange(total)
-        prev = row_of[np.maximum(key - 1, 0)]
-        ext = _take(pa.array(REFERRERS), referrer_ext[sess])
-        referrer = pc.if_else(pa.array(first), ext, pc.take(page_url, pa.array(prev)))
-        camp_ref = _take(
-            pa.array(
-                (
-                    "https://www.google.com/",
-                    "https://www.facebook.com/",
-                    "https://www.instagram.com/",
-                    "https://mail.example.com/",
-                    "https://www.tiktok.com/",
-                    "https://deals.partner.com/",
-                )
-            ),
-            self.camp_channel[np.maximum(ev_campaign, 0)],
-            ev_campaign >= 0,
-        )
-        referrer = pc.coalesce(camp_ref, referrer)
-        ua_pool = pa.array(
-            [
-                f"Mozilla/5.0 ({_OS[d]}) AppleWebKit/537.36 (KHTML, like Gecko) {_ENGINE[b]}"
-                for d in DEVICES
-                for b in BROWSERS
-            ]
-        )
-        sdev = device[sess]
-        sbro = browser[sess]
-        splace = place[sess]
-        sforeign = foreign[sess]
-        country = pc.if_else(
-            pa.array(sforeign),
-            _take(pa.array([c for c, _ in FOREIGN]), np.where(sforeign, splace, 0)),
-            pa.scalar("United States"),
-        )
-        city = pc.if_else(
-            pa.array(sforeign),
-            _take(pa.array([c for _, c in FOREIGN]), np.where(sforeign, splace, 0)),
-            _take(self.pool_city, np.where(sforeign, 0, splace)),
-        )
-        ts = _ts(np.full(total, ordinal), seconds)
-        return pa.table(
-            {
-                "event_id": _ids(f"EVT_{tag}_", np.arange(1, total + 1), 7),
-                "session_id": _ids(f"SES_{tag}_", sess_rank[sess] + 1, 6),
-                "customer_id": _take(self.cust_ids, np.maximum(ev_customer, 0), ev_customer >= 0),
-                "product_id": prod_ids,
-                "event_type": _take(pa.array(EVENT_NAMES), etype),
-                "page_url": page_url,
-                "referrer_url": referrer,
-                "user_agent": _take(ua_pool, sdev * len(BROWSERS) + sbro),
-                "device_type": _take(pa.array(DEVICES), sdev),
-                "browser": _take(pa.array(BROWSERS), sbro),
-                "ip_address": pc.take(ip, pa.array(sess)),
-                "country": country,
-                "city": city,
-                "timestamp": ts,
-                "duration_seconds": pa.array(duration),
-                "created_at": ts,
-            }
-        )
+        prev = np.where(pos > 0, row_of[np.maximum(key - 1, 0)], -1)  # previous event of the session
+        return {
+            "day": np.full(total, ordinal, dtype=np.int64),
+            "seq": np.arange(1, total + 1),
+            "session": sess_rank[sess] + 1,
+            "customer": customer[sess],
+            "product": product[order],
+            "etype": etype[order],
+            "search": search[order],
+            "landing": landing[sess],
+            "campaign": np.where(pos == 0, campaign[sess], -1),
+            "prev": prev,
+            "referrer": referrer_ext[sess],
+            "device": device[sess],
+            "browser": browser[sess],
+            "foreign": foreign[sess],
+            "place": place[sess],
+            "ip0": ip[0][sess],
+            "ip1": ip[1][sess],
+            "ip2": ip[2][sess],
+            "ip3": ip[3][sess],
+            "seconds": seconds[order],
+            "duration": duration[order],
+        }
 
-    def _inventory(self, ordinal: int, tag: str) -> pa.Table:
+    def _inventory(self, ordinal: int) -> dict[str, np.ndarray]:
         rng = _rng(self.seed, _S_INVENTORY, ordinal)
         m = len(self.inv_max)
         since = (ordinal + self.inv_phase) % self.inv_cycle
@@ -1162,25 +1148,124 @@ class World:
         noise = rng.integers(-5, 6, m)
         stock = np.maximum(np.round(self.inv_max * (1 - frac)).astype(np.int64) + noise, 0)
         stock = np.minimum(stock, self.inv_max)
-        reserved = np.minimum(stock, rng.integers(0, 12, m))
-        product = np.repeat(np.arange(self.n_products), len(WAREHOUSES))
-        warehouse = np.tile(np.arange(len(WAREHOUSES)), self.n_products)
-        stamp = _ts(np.full(m, ordinal), np.full(m, 6 * 3_600))
+        return {
+            "day": np.full(m, ordinal, dtype=np.int64),
+            "row": np.arange(m),
+            "stock": stock,
+            "reserved": np.minimum(stock, rng.integers(0, 12, m)),
+            "since": since,
+        }
+
+    # -- numbers -> text ---------------------------------------------------------------------
+
+    def format_rows(self, name: str, c: dict[str, np.ndarray]) -> pa.Table:
+        """Arrow columns (contract order) for event rows of any number of days."""
+        return getattr(self, f"_format_{name}")(c)
+
+    def _format_orders(self, c: dict[str, np.ndarray]) -> pa.Table:
+        customer = pa.array(c["customer"])
+        status = c["status"]
+        delivered = (status == 0) | (status == 4)
         return pa.table(
             {
-                "inventory_id": _ids(f"INV_{tag}_", np.arange(1, m + 1), 7),
-                "product_id": pc.take(self.prod_ids, pa.array(product)),
-                "warehouse_location": _take(pa.array(WAREHOUSES), warehouse),
-                "current_stock": pa.array(stock),
-                "reserved_stock": pa.array(reserved),
-                "reorder_point": pa.array(self.inv_reorder),
-                "max_stock": pa.array(self.inv_max),
-                "last_restocked": _dates(ordinal - since),
-                "supplier_id": self.inv_supplier,
-                "lead_time_days": pa.array(self.inv_lead),
+                "order_id": _day_ids("ORD_", c["day"], c["seq"], 6),
+                "customer_id": pc.take(self.cust_ids, customer),
+                "order_date": _dates(c["day"]),
+                "order_status": _take(_STATUS_PA, status),
+                "payment_method": _take(_PAYMENT_PA, c["payment"]),
+                "subtotal": _money(c["subtotal"]),
+                "discount_amount": _money(c["discount"]),
+                "shipping_cost": _money(c["shipping"]),
+                "tax_amount": _money(c["tax"]),
+                "total_amount": _money(c["total"]),
+                "shipping_address": pc.take(self.cust_ship_address, customer),
+                "delivery_date": _dates(c["day"] + c["ship_days"], delivered),
+                "created_at": _ts(c["day"], c["seconds"]),
+                "updated_at": _ts(c["day"], c["upd_seconds"]),
+            }
+        )
+
+    def _format_order_items(self, c: dict[str, np.ndarray]) -> pa.Table:
+        return pa.table(
+            {
+                "order_item_id": _day_ids("ITM_", c["day"], c["seq"], 7),
+                "order_id": _day_ids("ORD_", c["day"], c["order_seq"], 6),
+                "product_id": pc.take(self.prod_ids, pa.array(c["product"])),
+                "quantity": pa.array(c["quantity"]),
+                "unit_price": _money(c["unit"]),
+                "total_price": _money(c["line"]),
+                "created_at": _ts(c["day"], c["seconds"]),
+            }
+        )
+
+    def _format_clickstream(self, c: dict[str, np.ndarray]) -> pa.Table:
+        product, etype, campaign, prev = c["product"], c["etype"], c["campaign"], c["prev"]
+        prod_ids = _take(self.prod_ids, np.maximum(product, 0), product >= 0)
+        path = _take(_EVENT_PATHS_PA, etype)
+        path = pc.if_else(pa.array(etype == SEARCH), _join(path, _take(_SEARCH_PA, c["search"])), path)
+        path = pc.if_else(pa.array(etype == PRODV), _join("/product/", pc.fill_null(prod_ids, "")), path)
+        path = pc.if_else(pa.array(etype == PV), _take(_LANDING_PA, c["landing"]), path)
+        tagged = campaign >= 0
+        utm = pc.fill_null(_take(self.camp_utm, np.maximum(campaign, 0), tagged), "")
+        page_url = _join(SITE, path, utm)
+        first = prev < 0
+        referrer = pc.if_else(
+            pa.array(first),
+            _take(_REFERRERS_PA, c["referrer"]),
+            pc.take(page_url, pa.array(np.maximum(prev, 0))),
+        )
+        camp_ref = _take(_CHANNEL_REFERRER_PA, self.camp_channel[np.maximum(campaign, 0)], tagged)
+        foreign, place = c["foreign"], c["place"]
+        ts = _ts(c["day"], c["seconds"])
+        customer = c["customer"]
+        return pa.table(
+            {
+                "event_id": _day_ids("EVT_", c["day"], c["seq"], 7),
+                "session_id": _day_ids("SES_", c["day"], c["session"], 6),
+                "customer_id": _take(self.cust_ids, np.maximum(customer, 0), customer >= 0),
+                "product_id": prod_ids,
+                "event_type": _take(_EVENT_NAMES_PA, etype),
+                "page_url": page_url,
+                "referrer_url": pc.coalesce(camp_ref, referrer),
+                "user_agent": _take(_UA_PA, c["device"] * len(BROWSERS) + c["browser"]),
+                "device_type": _take(_DEVICES_PA, c["device"]),
+                "browser": _take(_BROWSERS_PA, c["browser"]),
+                "ip_address": _join(*(pa.array(c[f"ip{i}"]).cast(pa.string()) for i in range(4)), sep="."),
+                "country": pc.if_else(
+                    pa.array(foreign),
+                    _take(_FOREIGN_COUNTRY_PA, np.where(foreign, place, 0)),
+                    "United States",
+                ),
+                "city": pc.if_else(
+                    pa.array(foreign),
+                    _take(_FOREIGN_CITY_PA, np.where(foreign, place, 0)),
+                    _take(self.pool_city, np.where(foreign, 0, place)),
+                ),
+                "timestamp": ts,
+                "duration_seconds": pa.array(c["duration"]),
+                "created_at": ts,
+            }
+        )
+
+    def _format_inventory(self, c: dict[str, np.ndarray]) -> pa.Table:
+        row = c["row"]
+        n_wh = len(WAREHOUSES)
+        stamp = _ts(c["day"], np.full(len(row), 6 * 3_600))
+        return pa.table(
+            {
+                "inventory_id": _day_ids("INV_", c["day"], row + 1, 7),
+                "product_id": _take(self.prod_ids, row // n_wh),
+                "warehouse_location": _take(_WAREHOUSES_PA, row % n_wh),
+                "current_stock": pa.array(c["stock"]),
+                "reserved_stock": pa.array(c["reserved"]),
+                "reorder_point": pa.array(self.inv_reorder[row]),
+                "max_stock": pa.array(self.inv_max[row]),
+                "last_restocked": _dates(c["day"] - c["since"]),
+                "supplier_id": _take(self.inv_supplier, row),
+                "lead_time_days": pa.array(self.inv_lead[row]),
                 "created_at": stamp,
                 "updated_at": stamp,
-                "snapshot_date": _dates(np.full(m, ordinal)),
+                "snapshot_date": _dates(c["day"]),
             }
         )
 
@@ -1222,6 +1307,18 @@ class _CsvFile:
         return self.path.stat().st_size
 
 
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate days of numeric rows; ``prev`` (a row index within its day) is shifted along."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    if "prev" in out:
+        offsets = np.cumsum([0] + [len(p["day"]) for p in parts[:-1]])
+        shift = np.repeat(offsets, [len(p["day"]) for p in parts])
+        out["prev"] = np.where(out["prev"] >= 0, out["prev"] + shift, -1)
+    return out
+
+
 def _days(start: dt.date, end: dt.date) -> Iterator[int]:
     yield from range(start.toordinal(), end.toordinal() + 1)
 
@@ -1237,7 +1334,8 @@ def generate(
     """Write a full export (one CSV per source table) for ``start .. end`` (``end`` = as-of date).
 
     Dimension files hold every version that took effect by ``end``; event files hold the rows of
-    every day in the window, written day by day so memory stays flat.
+    every day in the window, drawn day by day and written in batches of days (at most about
+    ``FLUSH_ROWS`` rows), so memory stays flat.
     """
     t0 = time.perf_counter()
     start = start or DEFAULT_START
@@ -1256,17 +1354,35 @@ def generate(
         report.rows[name] = f.rows
 
     files = {name: _CsvFile(out / f"{name}.csv", name) for name in EVENT_FILES}
+    pending: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in EVENT_FILES}
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal pending_rows
+        for name, parts in pending.items():
+            if parts:
+                files[name].write(world.format_rows(name, _concat(parts)))
+                parts.clear()
+        pending_rows = 0
+
     month, month_t0, month_rows = None, time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
     try:
         for ordinal in _days(start, end):
             day = dt.date.fromordinal(ordinal)
-            if progress and month is not None and (day.year, day.month) != month:
-                _progress(month, month_rows, time.perf_counter() - month_t0)
+            if month is not None and (day.year, day.month) != month:
+                flush()
+                if progress:
+                    _progress(month, month_rows, time.perf_counter() - month_t0)
                 month_t0, month_rows = time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
             month = (day.year, day.month)
-            for name, table in world.day_tables(ordinal).items():
-                files[name].write(table)
-                month_rows[name] += table.num_rows
+            for name, cols in world.day_data(ordinal).items():
+                rows = len(cols["day"])
+                pending[name].append(cols)
+                month_rows[name] += rows
+                pending_rows += rows
+            if pending_rows >= FLUSH_ROWS:  # batches of days: text in few large passes, memory flat
+                flush()
+        flush()
         if progress and month is not None:
             _progress(month, month_rows, time.perf_counter() - month_t0)
     finally:
