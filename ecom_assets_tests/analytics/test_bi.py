@@ -63,6 +63,7 @@ def test_role_reads_views_and_cannot_write(built: Built, role: str, monkeypatch:
         "usage_on_bi": True,
         "usage_on_warehouse": False,
         "usage_on_analytics": False,
+        "usage_on_staging": False,
     }
     with _as_role(built.url, role) as conn:
         assert conn.execute("SELECT count(*) FROM bi.daily_sales").fetchone()[0] == 367
@@ -104,13 +105,25 @@ def test_without_password_the_role_cannot_log_in(
 ) -> None:
     monkeypatch.delenv(bi.ENV_BI_PASSWORD, raising=False)
     meta = _metadata(_run(built.url))
-    assert "NOLOGIN" in meta["role_state"] and meta["password_from_env"] is False
+    assert meta["role_state"].startswith("created NOLOGIN") and meta["password_from_env"] is False
     with psycopg.connect(built.url) as conn:
         assert conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (role,)).fetchone() == (
             False,
         )
     with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         _as_role(built.url, role)
+
+
+def test_run_without_password_keeps_an_existing_login(
+    built: Built, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
+    _run(built.url)
+    monkeypatch.delenv(bi.ENV_BI_PASSWORD)
+    meta = _metadata(_run(built.url))
+    assert meta["role_state"].startswith("exists; login and password left as they are")
+    with _as_role(built.url, role) as conn:
+        assert conn.execute("SELECT count(*) FROM bi.segment_metrics").fetchone()[0] == 3
 
 
 def test_superuser_name_is_refused(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,3 +170,35 @@ def test_user_without_role_privileges_gets_views_and_a_note(
     finally:
         drop_database(admin_url, url)
         _drop_role(admin_url, limited)
+
+
+def test_createrole_user_that_is_not_superuser(admin_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The docker setup's shape: a database owner with CREATEROLE, not a superuser."""
+    url = create_database(admin_url, prefix="ecom_bi_cr")
+    owner = f"ecom_own_{uuid.uuid4().hex[:8]}"
+    target = f"ecom_bi_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv(bi.ENV_BI_USER, target)
+    monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(owner)))
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(conn.info.dbname), sql.Identifier(owner)
+                )
+            )
+        owner_url = psycopg.conninfo.make_conninfo(url, user=owner)
+        with psycopg.connect(owner_url, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA analytics")
+            conn.execute("CREATE TABLE analytics.daily_sales (sales_date date PRIMARY KEY)")
+            conn.execute("INSERT INTO analytics.daily_sales VALUES ('2025-12-31')")
+        assert _metadata(_run(owner_url))["role_state"] == "created with LOGIN"
+        assert _metadata(_run(owner_url))["role_state"] == "updated with LOGIN"
+        with _as_role(url, target) as conn:
+            assert conn.execute("SELECT count(*) FROM bi.daily_sales").fetchone()[0] == 1
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute("SELECT count(*) FROM analytics.daily_sales")
+    finally:
+        drop_database(admin_url, url)
+        _drop_role(admin_url, target)
+        _drop_role(admin_url, owner)

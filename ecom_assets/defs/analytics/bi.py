@@ -56,23 +56,28 @@ def _can_manage_roles(conn: psycopg.Connection) -> bool:
 
 
 def ensure_role(conn: psycopg.Connection, role: str, password: str | None) -> str:
-    """Create or update the BI role; returns what was done (without the password)."""
+    """Create or update the BI role; returns what was done (without the password).
+
+    Without a password an existing role keeps its login and password: an administrator may
+    have set them by hand, and a run without the variable must not lock the BI tool out.
+    """
     ident = sql.Identifier(role)
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
-    verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
+    # superuser/replication attributes may only be named by a superuser, even to deny them; a
+    # new role has none of them, and the caller refuses an existing superuser
+    limits = sql.SQL("NOCREATEDB NOCREATEROLE NOINHERIT")
     if password:
-        conn.execute(
-            sql.SQL("{} {} LOGIN PASSWORD {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT").format(
-                verb, ident, sql.Literal(password)
-            )
-        )
+        verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
+        conn.execute(sql.SQL("{} {} LOGIN PASSWORD {} {}").format(verb, ident, sql.Literal(password), limits))
+        state = ("updated" if exists else "created") + " with LOGIN"
+    elif exists:
+        conn.execute(sql.SQL("ALTER ROLE {} {}").format(ident, limits))
+        state = f"exists; login and password left as they are ({ENV_BI_PASSWORD} not set)"
     else:
-        conn.execute(
-            sql.SQL("{} {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT").format(verb, ident)
-        )
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN {}").format(ident, limits))
+        state = f"created NOLOGIN (set {ENV_BI_PASSWORD} and re-run to allow logins)"
     conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
-    state = "updated" if exists else "created"
-    return f"{state} with LOGIN" if password else f"{state} NOLOGIN (set {ENV_BI_PASSWORD} to allow logins)"
+    return state
 
 
 def grant_read_only(conn: psycopg.Connection, role: str) -> None:
@@ -96,25 +101,24 @@ def grant_read_only(conn: psycopg.Connection, role: str) -> None:
 
 def _privileges(conn: psycopg.Connection, role: str) -> dict[str, bool]:
     """What the role may do, as PostgreSQL reports it (shown in the metadata as evidence)."""
-    db = conn.execute("SELECT current_database()").fetchone()[0]
-    row = conn.execute(
-        "SELECT has_database_privilege(%(r)s, %(db)s, 'CREATE'), "
-        "has_schema_privilege(%(r)s, 'public', 'CREATE'), "
-        "has_schema_privilege(%(r)s, 'bi', 'CREATE'), "
-        "has_schema_privilege(%(r)s, 'bi', 'USAGE'), "
-        "has_schema_privilege(%(r)s, 'warehouse', 'USAGE'), "
-        "has_schema_privilege(%(r)s, 'analytics', 'USAGE')",
-        {"r": role, "db": db},
-    ).fetchone()
-    keys = (
-        "create_on_database",
-        "create_on_public",
-        "create_on_bi",
-        "usage_on_bi",
-        "usage_on_warehouse",
-        "usage_on_analytics",
-    )
-    return dict(zip(keys, (bool(v) for v in row), strict=True))
+    out = {
+        "create_on_database": bool(
+            conn.execute(
+                "SELECT has_database_privilege(%s, current_database(), 'CREATE')", (role,)
+            ).fetchone()[0]
+        )
+    }
+    rows = conn.execute(
+        "SELECT nspname, has_schema_privilege(%s, oid, 'CREATE'), has_schema_privilege(%s, oid, 'USAGE') "
+        "FROM pg_namespace WHERE nspname = ANY(%s) ORDER BY nspname",
+        (role, role, ["public", BI_SCHEMA, "warehouse", "analytics", "staging"]),
+    ).fetchall()
+    for name, create, usage in rows:
+        if name in ("public", BI_SCHEMA):
+            out[f"create_on_{name}"] = bool(create)
+        if name != "public":
+            out[f"usage_on_{name}"] = bool(usage)
+    return out
 
 
 @dg.asset(
