@@ -106,8 +106,13 @@ def run_graph(
         dagster_home()
         instance = dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
+    log_level = os.environ.get("ECOM_LOG_LEVEL", "WARNING").upper()
     result = job.execute_in_process(
-        instance=instance, tags=run_tags, raise_on_error=False, asset_selection=pipeline_assets(defs)
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        instance=instance,
+        tags=run_tags,
+        raise_on_error=False,
+        asset_selection=pipeline_assets(defs),
     )
     return summarise(result, time.perf_counter() - t0, defs)
 
