@@ -16,6 +16,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -706,13 +707,13 @@ def customers(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
             "Campaign effectiveness",
             "Last-touch attributed revenue, ROAS and ROI % per campaign, best ROI first.",
             campaigns,
-            key=True,
         ),
         ChartSpec(
             "cust_channels",
             "ROI by channel",
             "Attributed gross profit minus budget over budget, summed over each channel's campaigns.",
             channels,
+            key=True,
         ),
         ChartSpec(
             "cust_reported",
@@ -779,7 +780,7 @@ section.dashboard > p.summary { margin:0 0 14px; color:var(--muted); }
 .kpis { display:grid; grid-template-columns:repeat(6, minmax(130px, 1fr)); gap:12px; margin-bottom:18px; }
 .kpi { background:#fff; border:1px solid var(--line); border-top:4px solid var(--accent); border-radius:6px; padding:10px 14px; }
 .kpi .label { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
-.kpi .value { font-size:24px; font-weight:bold; margin-top:4px; white-space:nowrap; }
+.kpi .value { font-size:22px; font-weight:bold; margin-top:4px; white-space:nowrap; }
 .grid { display:flex; flex-wrap:wrap; gap:16px; align-items:flex-start; }
 .card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:12px 16px; max-width:100%; overflow-x:auto; }
 .card h2 { font-size:15px; margin:0 0 8px; }
@@ -905,11 +906,15 @@ def dashboard_pdf(dashboard: Dashboard, kpis: Kpis) -> bytes:
     return vlc.vegalite_to_pdf(dashboard_page(dashboard, kpis), vl_version=VEGA_LITE_VERSION)
 
 
-def render_pdf(dashboards: list[Dashboard], kpis: Kpis) -> bytes:
-    """The dashboards' pages merged into one document (one page each)."""
+def render_pdf(dashboards: list[Dashboard], kpis: Kpis, pool: ThreadPoolExecutor | None = None) -> bytes:
+    """The dashboards' pages merged into one document (one page each).
+
+    vl-convert releases the GIL while it renders, so pages render side by side in ``pool``.
+    """
+    pages = (pool.map if pool else map)(lambda d: dashboard_pdf(d, kpis), dashboards)
     writer = PdfWriter()
-    for d in dashboards:
-        for page in PdfReader(io.BytesIO(dashboard_pdf(d, kpis))).pages:
+    for pdf in pages:
+        for page in PdfReader(io.BytesIO(pdf)).pages:
             writer.add_page(page)
     writer.add_metadata({"/Title": "E-commerce dashboards", "/Subject": kpis.line()})
     out = io.BytesIO()
@@ -956,19 +961,20 @@ def write_dashboards(conn: psycopg.Connection, sql_dir: Path, out_dir: Path, gen
     dashboards = build_dashboards(frames)
     segments = [str(s) for s in frames["segments"]["customer_segment"]]
     page = render_html(dashboards, kpis, segments, generated)
-    pdf = render_pdf(dashboards, kpis)
+    key_charts = [(d, c) for d in dashboards for c in d.charts if c.key]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pngs = pool.map(lambda dc: chart_png(dc[1]), key_charts)
+        pdf = render_pdf(dashboards, kpis, pool)
+        pngs = list(pngs)
     out_dir.mkdir(parents=True, exist_ok=True)
     png_dir = out_dir / "dashboard_charts"
     png_dir.mkdir(exist_ok=True)
     images, png_paths = [], {}
-    for d in dashboards:
-        for c in d.charts:
-            if c.key:
-                png = chart_png(c)
-                path = png_dir / f"{c.id}.png"
-                _atomic_write(path, png)
-                png_paths[c.id] = path
-                images.append((f"{d.title}: {c.title}", png))
+    for (d, c), png in zip(key_charts, pngs, strict=True):
+        path = png_dir / f"{c.id}.png"
+        _atomic_write(path, png)
+        png_paths[c.id] = path
+        images.append((f"{d.title}: {c.title}", png))
     html_path, pdf_path = out_dir / "dashboards.html", out_dir / "dashboards.pdf"
     _atomic_write(html_path, page.encode("utf-8"))
     _atomic_write(pdf_path, pdf)

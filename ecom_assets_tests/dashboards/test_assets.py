@@ -8,7 +8,6 @@ import dagster as dg
 
 from ecom_assets.defs.dashboards.assets import ANALYTICS_TABLES, ecom_dashboards
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import charts
 
 
 def test_asset_definition() -> None:
@@ -22,9 +21,8 @@ def test_asset_definition() -> None:
 
 
 def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data_dir: Path) -> None:
-    result = dg.materialize(
-        [ecom_dashboards], resources={"warehouse": PostgresResource(database_url=analytics_url)}
-    )
+    resources = {"warehouse": PostgresResource(database_url=analytics_url)}
+    result = dg.materialize([ecom_dashboards], resources=resources)
     assert result.success
     mat = result.asset_materializations_for_node("dashboards__ecom_dashboards")[0]
     md = mat.metadata
@@ -42,26 +40,9 @@ def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data
     assert Path(md["chart_exec_trend"].value).read_bytes()[:4] == b"\x89PNG"
     assert not list((data_dir / "output").glob("*.tmp"))
 
-
-def test_runner_prints_the_paths(analytics_url: str, data_dir: Path) -> None:
+    # `ecom run` / `ecom demo` print exactly these two files as the run's outputs.
     from ecom_assets import runner
 
-    resources = {"warehouse": PostgresResource(database_url=analytics_url)}
-    result = dg.materialize([ecom_dashboards], resources=resources)
-    summary = runner.summarise(result, 1.0, dg.Definitions(assets=[ecom_dashboards], resources=resources))
-    outputs = [o for a in summary.assets for o in a.outputs]
-    assert sorted(outputs) == sorted(
-        [str(data_dir / "output" / "dashboards.html"), str(data_dir / "output" / "dashboards.pdf")]
-    )
-
-
-def test_files_are_replaced_not_appended(analytics_url: str, data_dir: Path) -> None:
-    """A second build over the same tables gives the same page (the build stamp aside)."""
-    import psycopg
-
-    from ecom_assets.defs.dashboards.assets import SQL_DIR
-
-    with psycopg.connect(analytics_url) as conn:
-        first = charts.write_dashboards(conn, SQL_DIR, data_dir / "output", "stamp").html_path.read_text()
-        second = charts.write_dashboards(conn, SQL_DIR, data_dir / "output", "stamp").html_path.read_text()
-    assert first == second
+    defs = dg.Definitions(assets=[ecom_dashboards], resources=resources)
+    summary = runner.summarise(result, 1.0, defs)
+    assert sorted(o for a in summary.assets for o in a.outputs) == [str(html_path), str(pdf_path)]

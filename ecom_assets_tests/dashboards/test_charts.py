@@ -110,7 +110,7 @@ def test_key_charts_as_png(built) -> None:
         "prod_top_margin",
         "prod_category",
         "cust_ltv",
-        "cust_campaigns",
+        "cust_channels",
     }
     for path in paths.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
