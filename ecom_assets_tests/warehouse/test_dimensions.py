@@ -182,3 +182,23 @@ def test_dim_date_covers_first_data_day_to_horizon(wh_url: str) -> None:
     )
     # 2026-01-01 is a Thursday, so the 31st is a Saturday in ISO week 5 (Monday 26th)
     assert sat == [(20260131, 6, "Saturday", 5, D("2026-01-26"), "January", D("2026-01-01"), 1, 2026, True)]
+
+
+def test_unchanged_staged_input_skips_the_rebuild(wh_url: str) -> None:
+    with psycopg.connect(wh_url) as conn:
+        insert(conn, "customers", [customer("C1", "2026-01-05 10:00:00")])
+        conn.execute("INSERT INTO ops.staging_loads VALUES ('customers', '2026-01-05', 'f1', 1, 1, 0)")
+    assert mat_metadata(materialize_dims(wh_url), "dim_customers")["rebuilt"] is True
+    before = checksums(wh_url, ["dim_customers"])
+    skipped = materialize_dims(wh_url)
+    assert mat_metadata(skipped, "dim_customers")["rebuilt"] is False
+    assert check_eval(skipped, "dim_customers", checks.ONE_CURRENT_ROW).passed
+    assert checksums(wh_url, ["dim_customers"]) == before
+    # a new export lands (new ledger entry): rebuilt with the new version
+    with psycopg.connect(wh_url) as conn:
+        insert(conn, "customers", [customer("C1", "2026-01-09 10:00:00", "Premium")])
+        conn.execute("INSERT INTO ops.staging_loads VALUES ('customers', '2026-01-09', 'f2', 1, 1, 0)")
+    assert mat_metadata(materialize_dims(wh_url), "dim_customers")["rebuilt"] is True
+    assert rows(
+        wh_url, "SELECT customer_segment FROM warehouse.dim_customers WHERE customer_id = 'C1' AND is_current"
+    ) == [("Premium",)]

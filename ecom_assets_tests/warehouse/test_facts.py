@@ -451,3 +451,33 @@ def test_blocking_check_fails_the_step_when_rows_do_not_reconcile(wh_url: str) -
     assert (ev.passed, ev.metadata["staged_rows"].value, ev.metadata["fact_rows"].value) == (False, 2, 1)
     # full_refresh repairs it
     assert materialize_facts(wh_url, JAN, assets=[wh.fact_orders], full_refresh=True).success
+
+
+def test_checks_can_cover_only_the_rebuilt_days(wh_url: str) -> None:
+    _three_months(wh_url)
+    materialize_dims(wh_url)
+    materialize_facts(wh_url, range_=("2026-01-01", "2026-03-01"))
+    with psycopg.connect(wh_url) as conn:
+        _stage_orders(
+            conn,
+            [order("O9", "C1", "2026-02-25", "10.00")],
+            [item("I9", "O9", "P1", "2026-02-25", 1, "10.00")],
+        )
+    result = dg.materialize(
+        [wh.fact_order_items, wh.fact_orders],
+        resources={"warehouse": wh.PostgresResource(database_url=wh_url)},
+        tags={
+            "dagster/asset_partition_range_start": "2026-01-01",
+            "dagster/asset_partition_range_end": "2026-03-01",
+        },
+        run_config={
+            "ops": {
+                a.op.name: {"config": {"check_window": False}} for a in (wh.fact_order_items, wh.fact_orders)
+            }
+        },
+    )
+    ev = check_eval(result, "fact_orders", checks.ROWS_RECONCILE)
+    # only 25 Feb was rebuilt and checked (one order); the row count still covers the range (7)
+    assert (ev.passed, ev.metadata["fact_rows"].value) == (True, 1)
+    assert ev.metadata["checked_range"].value == "2026-02-25..2026-02-26 (end exclusive)"
+    assert mat_metadata(result, "fact_orders")["dagster/row_count"] == 7

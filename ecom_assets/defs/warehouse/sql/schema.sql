@@ -233,3 +233,10 @@ CREATE TABLE IF NOT EXISTS ops.dim_changes (
     changed_to   date NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dim_changes_dim_idx ON ops.dim_changes (dim_name, change_id);
+
+-- The dimension build ledger: the staging fingerprints a dimension was last built from. A run
+-- whose source ledger (ops.staging_loads) is unchanged skips the rebuild.
+CREATE TABLE IF NOT EXISTS ops.dim_builds (
+    table_name         text PRIMARY KEY,
+    source_fingerprint text NOT NULL
+);
