@@ -824,8 +824,13 @@ PAGE_JS = """
 """
 
 
-def render_html(dashboards: list[Dashboard], kpis: Kpis, segments: Iterable[str], generated: str) -> str:
-    """The whole page: CSS, the JavaScript bundle, the specs with their data, all inline."""
+def render_html(
+    dashboards: list[Dashboard], kpis: Kpis, segments: Iterable[str], note: str | None = None
+) -> str:
+    """The whole page: CSS, the JavaScript bundle, the specs with their data, all inline.
+
+    No build timestamp: the same tables give the same bytes (the as-of date says how fresh).
+    """
     esc = html.escape
     specs = {c.id: c.spec() for d in dashboards for c in d.charts}
     nav = "".join(
@@ -866,7 +871,7 @@ def render_html(dashboards: list[Dashboard], kpis: Kpis, segments: Iterable[str]
         f"<title>E-commerce dashboards (as of {esc(as_of)})</title><style>{CSS}</style></head><body>"
         f'<header><h1>E-commerce dashboards</h1><div class="meta">Data as of {esc(as_of)} · '
         f"recognized orders only (not cancelled or returned) · money is net of discounts, before tax and "
-        f'shipping · generated {esc(generated)}</div><nav role="tablist">{nav}</nav></header>'
+        f'shipping{" · " + esc(note) if note else ""}</div><nav role="tablist">{nav}</nav></header>'
         f"{''.join(sections)}"
         "<footer>Definitions: docs/METRICS.md of the ecom-assets project. Hover a chart for exact values.</footer>"
         f"<script>{_script_safe(javascript_bundle())}</script>"
@@ -950,7 +955,9 @@ class Outputs:
     markdown: str
 
 
-def write_dashboards(conn: psycopg.Connection, sql_dir: Path, out_dir: Path, generated: str) -> Outputs:
+def write_dashboards(
+    conn: psycopg.Connection, sql_dir: Path, out_dir: Path, note: str | None = None
+) -> Outputs:
     """Query, chart, and write ``dashboards.html``, ``dashboards.pdf`` and the key charts' PNGs.
 
     Files are written beside their final name and renamed, so a failure never leaves a
@@ -960,7 +967,7 @@ def write_dashboards(conn: psycopg.Connection, sql_dir: Path, out_dir: Path, gen
     kpis = Kpis.from_frame(frames["kpis"])
     dashboards = build_dashboards(frames)
     segments = [str(s) for s in frames["segments"]["customer_segment"]]
-    page = render_html(dashboards, kpis, segments, generated)
+    page = render_html(dashboards, kpis, segments, note)
     key_charts = [(d, c) for d in dashboards for c in d.charts if c.key]
     with ThreadPoolExecutor(max_workers=4) as pool:
         pngs = pool.map(lambda dc: chart_png(dc[1]), key_charts)

@@ -35,5 +35,5 @@ def built(analytics_url: str, tmp_path_factory: pytest.TempPathFactory) -> Built
     out_dir: Path = tmp_path_factory.mktemp("dashboards")
     with psycopg.connect(analytics_url) as conn:
         frames = charts.load_frames(conn, SQL_DIR)
-        outputs = charts.write_dashboards(conn, SQL_DIR, out_dir, "test")
+        outputs = charts.write_dashboards(conn, SQL_DIR, out_dir)
     return Built(outputs, frames)

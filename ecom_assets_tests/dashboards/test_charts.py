@@ -115,3 +115,24 @@ def test_key_charts_as_png(built) -> None:
     for path in paths.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert built.outputs.markdown.count("](data:image/png;base64,") == len(paths)
+
+
+def test_rebuild_from_the_same_tables_is_the_same(built, analytics_url: str, tmp_path) -> None:
+    """No clock in the output: the page is byte-identical, the PDF says the same words.
+
+    (The PDF's bytes are not stable: vl-convert orders its resource dictionaries differently
+    from run to run.)
+    """
+    import psycopg
+
+    from ecom_assets.defs.dashboards.assets import SQL_DIR
+
+    with psycopg.connect(analytics_url) as conn:
+        again = charts.write_dashboards(conn, SQL_DIR, tmp_path)
+    assert again.html_path.read_bytes() == built.outputs.html_path.read_bytes()
+    assert again.png_paths["cust_ltv"].read_bytes() == built.outputs.png_paths["cust_ltv"].read_bytes()
+
+    def texts(path):
+        return [p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages]
+
+    assert texts(again.pdf_path) == texts(built.outputs.pdf_path)

@@ -4,7 +4,6 @@ Replaces the Looker Studio dashboards that reached the local database through a 
 rebuilt after every analytics run, no BI server, and the files open anywhere.
 """
 
-import datetime as dt
 from pathlib import Path
 
 import dagster as dg
@@ -44,10 +43,9 @@ def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResour
 
     One read-only transaction, so every chart sees the same snapshot of the tables.
     """
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     with warehouse.get_connection() as conn:
         conn.read_only = True
-        out = charts.write_dashboards(conn, SQL_DIR, settings.output_dir(), generated)
+        out = charts.write_dashboards(conn, SQL_DIR, settings.output_dir())
     kpis = out.kpis
     context.log.info(f"dashboards: {out.html_path} and {out.pdf_path} ({out.charts} charts)")
     return dg.MaterializeResult(
