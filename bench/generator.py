@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     load = os.getloadavg()
     body += (
-        "\n\nEach run is a fresh process (wall includes Python/pyarrow/Faker imports, about 1-2 s); "
+        "\n\nEach run is a fresh process (process wall includes interpreter start and the "
+        "pandas/pandera/pyarrow/Faker imports: the difference to the generator's own time); "
         "rows/s and MiB/s use the generator's own time. Peak RSS per run via os.wait4. "
         f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
         "(other sessions share this machine; CPU s is the less noisy figure)."

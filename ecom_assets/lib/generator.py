@@ -548,7 +548,13 @@ class _DayOrders:
 
 
 class World:
-    """The dimensions and per-day rates for one (seed, scale): everything a day needs to exist."""
+    """The dimensions and per-day rates for one (seed, scale): everything a day needs to exist.
+
+    Customers register from a year before the default period (or before ``reg_start`` when a
+    run starts earlier) until its end, numbered in registration order so the customers able to
+    order on a day are a prefix. Only a ``reg_start`` before 2025-10-01 changes the world; every
+    other run, and ``generate_day``, share it, which is what makes days addressable.
+    """
 
     def __init__(self, seed: int = 42, scale: float = 1.0, reg_start: dt.date | None = None) -> None:
         if scale <= 0:
@@ -668,7 +674,6 @@ class World:
         seg_out = np.concatenate([seg, new_seg])[order]
         upd_day = np.concatenate([reg, change_day])[order]
         upd_sec = np.concatenate([created_sec, change_sec])[order]
-        self.customers_v2 = (changed, change_day, new_seg)
         gender_pool = pa.array(["F", "M", "Other"])
         self.customers_table = pa.table(
             {
@@ -761,7 +766,6 @@ class World:
         upd_sec = np.concatenate([created_sec, change_sec])[order]
         cat_names = pa.array([c[0] for c in CATEGORIES])
         cat_codes = pa.array(["EL", "CL", "HG", "SP", "BK", "HB"])
-        self.products_v2 = (changed, change_day)
         self.products_first_version = version == 0
         self.products_table = pa.table(
             {
@@ -839,7 +843,6 @@ class World:
         order = np.lexsort((version, rows))
         rows = rows[order]
         ix = pa.array(rows)
-        self.campaigns_v2 = (changed, change_day, new_budget)
         self.campaigns_table = pa.table(
             {
                 "campaign_id": pc.take(self.camp_ids, ix),
