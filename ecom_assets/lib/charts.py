@@ -325,6 +325,12 @@ def executive(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
     ]
 
 
+def _product_labels(frame: pd.DataFrame) -> list[str]:
+    """``PROD_00012 · Name``: the id first, so two products sharing a name stay two bars and a
+    truncated label still says which product it is."""
+    return [f"{i} · {n}" for i, n in zip(frame["product_id"], frame["product_name"], strict=True)]
+
+
 def products(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
     money_tips = [
         alt.Tooltip("net_revenue:Q", title="Net revenue", format=MONEY),
@@ -333,12 +339,17 @@ def products(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         alt.Tooltip("units_sold:Q", title="Units sold", format=","),
     ]
     top = frames["top_products"].copy()
-    top["label"] = [f"{n} ({i})" for n, i in zip(top["product_name"], top["product_id"], strict=True)]
+    top["label"] = _product_labels(top)
     top_chart = (
         alt.Chart(_data(top))
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort=alt.SortField("margin_pct", order="descending")),
+            y=alt.Y(
+                "label:N",
+                title=None,
+                sort=alt.SortField("margin_pct", order="descending"),
+                axis=alt.Axis(labelLimit=280),
+            ),
             x=alt.X("margin_pct:Q", title="Margin %"),
             color=alt.Color("category:N", title="Category"),
             tooltip=[
@@ -434,12 +445,17 @@ def products(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         spacing=6,
     )
     low = frames["low_stock"].copy()
-    low["label"] = [f"{n} ({i})" for n, i in zip(low["product_name"], low["product_id"], strict=True)]
+    low["label"] = _product_labels(low)
     low_chart = (
         alt.Chart(_data(low))
         .mark_bar(color=PALETTE[3])
         .encode(
-            y=alt.Y("label:N", title=None, sort=alt.SortField("avg_on_hand_units", order="ascending")),
+            y=alt.Y(
+                "label:N",
+                title=None,
+                sort=alt.SortField("avg_on_hand_units", order="ascending"),
+                axis=alt.Axis(labelLimit=280),
+            ),
             x=alt.X("avg_on_hand_units:Q", title="Average units on hand"),
             tooltip=[
                 alt.Tooltip("product_name:N", title="Product"),

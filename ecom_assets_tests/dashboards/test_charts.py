@@ -99,7 +99,7 @@ def test_pdf_has_a_page_per_dashboard_with_the_kpis(built) -> None:
         assert any(title in t for t in texts), title
     for value in EXPECTED_KPIS.values():
         assert all(value in t for t in texts), value  # every page header carries the KPI line
-    assert "Headphones (P1)" in "".join(texts)  # chart text is text, not pixels
+    assert "P1 · Headphones" in "".join(texts)  # chart text is text, not pixels
 
 
 def test_key_charts_as_png(built) -> None:
