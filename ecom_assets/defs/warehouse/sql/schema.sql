@@ -191,6 +191,10 @@ CREATE TABLE IF NOT EXISTS warehouse.fact_inventory (
     PRIMARY KEY (inventory_id, snapshot_date)
 ) PARTITION BY RANGE (snapshot_date);
 
+-- Columns added after the first release of this schema (databases created before them).
+ALTER TABLE warehouse.dim_products ADD COLUMN IF NOT EXISTS dimensions text;
+ALTER TABLE warehouse.fact_order_items ADD COLUMN IF NOT EXISTS customer_id text;
+
 CREATE INDEX IF NOT EXISTS fact_orders_customer_idx ON warehouse.fact_orders (customer_sk);
 CREATE INDEX IF NOT EXISTS fact_orders_customer_id_idx ON warehouse.fact_orders (customer_id);
 CREATE INDEX IF NOT EXISTS fact_order_items_order_idx ON warehouse.fact_order_items (order_id);
