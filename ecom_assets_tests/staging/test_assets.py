@@ -93,11 +93,18 @@ def test_materialize_raw_and_staging_for_a_partition(
     assert dims.success
     assert all(e.passed for e in dims.get_asset_check_evaluations())
 
-    # a re-run skips the unchanged days and leaves every check green but the rejects warning
+    # a re-run skips the unchanged days; the contract check re-validates what is staged, so a
+    # row damaged in the table after loading is caught
+    with psycopg.connect(fresh_db_url) as conn:
+        conn.execute("UPDATE staging.orders SET total_amount = 999 WHERE order_id = 'O1'")
     again = dg.materialize(_assets("orders"), partition_key=month.isoformat(), resources=resources)
     meta = _mats(again)["staging/orders"]
     assert meta["days_skipped"].value == 2 and meta["dagster/row_count"].value == 2
     assert meta["rejected_rows"].value == 1
+    contract = _checks(again)[("orders", "contract")]
+    assert not contract.passed and contract.metadata["rows_validated"].value == 2
+    assert "total_amount = subtotal" in contract.metadata["failure_sample"].value
+    assert _checks(again)[("orders", "staged_plus_rejected_equals_read")].passed
 
 
 def test_duplicate_key_across_days_fails_the_blocking_check(
