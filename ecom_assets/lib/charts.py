@@ -949,12 +949,18 @@ def chart_png(chart: ChartSpec, scale: float = 1.0) -> bytes:
     return vlc.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=scale)
 
 
-def png_markdown(images: list[tuple[str, bytes]]) -> str:
-    """Markdown with the PNGs inlined as data URIs (the Dagster UI renders them)."""
-    return "\n\n".join(
-        f"**{title}**\n\n![{title}](data:image/png;base64,{base64.b64encode(png).decode()})"
-        for title, png in images
-    )
+def png_markdown(images: list[tuple[str, str, bytes]]) -> str:
+    """Markdown with the PNGs inlined as data URIs, under a heading per dashboard.
+
+    The Dagster UI's Markdown sanitizer allows ``data:`` image sources (checked in 1.13).
+    """
+    parts, heading = [], None
+    for dashboard, title, png in images:
+        if dashboard != heading:
+            parts.append(f"### {dashboard}")
+            heading = dashboard
+        parts.append(f"![{title}](data:image/png;base64,{base64.b64encode(png).decode()})")
+    return "\n\n".join(parts)
 
 
 # ---------------------------------------------------------------- all of it
@@ -997,7 +1003,7 @@ def write_dashboards(
         path = png_dir / f"{c.id}.png"
         _atomic_write(path, png)
         png_paths[c.id] = path
-        images.append((f"{d.title}: {c.title}", png))
+        images.append((d.title, c.title, png))
     html_path, pdf_path = out_dir / "dashboards.html", out_dir / "dashboards.pdf"
     _atomic_write(html_path, page.encode("utf-8"))
     _atomic_write(pdf_path, pdf)

@@ -114,7 +114,13 @@ def test_key_charts_as_png(built) -> None:
     }
     for path in paths.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert built.outputs.markdown.count("](data:image/png;base64,") == len(paths)
+    md = built.outputs.markdown
+    assert md.count("](data:image/png;base64,") == len(paths)
+    assert (
+        md.index("### Executive summary")
+        < md.index("### Product performance")
+        < md.index("### Customer analytics")
+    )
 
 
 def test_rebuild_from_the_same_tables_is_the_same(built, analytics_url: str, tmp_path) -> None:
