@@ -309,14 +309,15 @@ ROWS: dict[str, list[tuple]] = {
 }
 
 
-def create_analytics_fixture(url: str) -> None:
-    """(Re)create ``analytics.*`` and ``ops.run_context`` in the database at ``url`` with the rows above."""
+def create_analytics_fixture(url: str, *, empty: bool = False) -> None:
+    """(Re)create ``analytics.*`` and ``ops.run_context`` in the database at ``url`` with the rows
+    above, or with no rows at all (``empty``: a shop before its first order)."""
     with psycopg.connect(url) as conn:
         for statement in DDL.split(";"):
             if statement.strip():
                 conn.execute(statement)
         conn.execute("INSERT INTO ops.run_context (as_of) VALUES (%s)", (AS_OF,))
-        for table, rows in ROWS.items():
+        for table, rows in ({} if empty else ROWS).items():
             placeholders = ", ".join(["%s"] * len(rows[0]))
             with conn.cursor() as cur:
                 cur.executemany(

@@ -142,3 +142,25 @@ def test_rebuild_from_the_same_tables_is_the_same(built, analytics_url: str, tmp
         return [p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages]
 
     assert texts(again.pdf_path) == texts(built.outputs.pdf_path)
+
+
+def test_empty_analytics_tables_still_give_both_files(fresh_db_url: str, tmp_path) -> None:
+    """Before the first order: zeros and n/a in the tiles, empty charts, no crash."""
+    import psycopg
+
+    from ecom_assets.defs.dashboards.assets import SQL_DIR
+    from ecom_assets_tests.dashboards.fixtures import create_analytics_fixture
+
+    create_analytics_fixture(fresh_db_url, empty=True)
+    with psycopg.connect(fresh_db_url) as conn:
+        out = charts.write_dashboards(conn, SQL_DIR, tmp_path)
+    tiles = {key: text for key, _, text in out.kpis.tiles()}
+    assert tiles == {
+        "net_revenue": "$0.00",
+        "gross_profit": "$0.00",
+        "orders": "0",
+        "customers": "0",
+        "avg_order_value": "n/a",
+        "as_of": "2025-03-31",
+    }
+    assert out.pdf_pages == 3 and out.html_path.stat().st_size > 500_000
