@@ -105,3 +105,33 @@ def test_screenshot_of_each_dashboard(page: Browser, artifacts_dir: Path) -> Non
         path = artifacts_dir / f"dashboard_{dashboard}.png"
         page.screenshot(path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+
+
+def test_dragging_on_the_daily_strip_narrows_the_trend(page: Browser) -> None:
+    """A real mouse drag (CDP input events) over the overview sets the trend's date range.
+
+    The fixture's days run 2025-01-15 .. 2025-03-05; a brush over 5-35 % of the strip covers
+    about Jan 17 .. Feb 1, so the trend's month axis loses "Jan 2025" and "Mar 2025".
+    """
+    page.evaluate("showDashboard('executive'); window.scrollTo(0, 0)")
+    labels = (
+        "Array.from(document.querySelectorAll('#exec_trend .role-axis-label text')).map(t => t.textContent)"
+    )
+    before = page.evaluate(labels)
+    assert before.count("Mar 2025") == 2 and "Jan 2025" in before  # trend axis + daily strip axis
+    left, top, width, height = page.evaluate(
+        "(() => { const r = document.querySelector('#exec_trend g.mark-area path').getBoundingClientRect();"
+        " return [r.left, r.top, r.width, r.height]; })()"
+    )
+    x0, x1, y = left + 0.05 * width, left + 0.35 * width, top + height / 2
+    page.send("Input.dispatchMouseEvent", type="mousePressed", x=x0, y=y, button="left", clickCount=1)
+    for step in range(1, 11):
+        page.send(
+            "Input.dispatchMouseEvent", type="mouseMoved", x=x0 + (x1 - x0) * step / 10, y=y, button="left"
+        )
+    page.send("Input.dispatchMouseEvent", type="mouseReleased", x=x1, y=y, button="left", clickCount=1)
+    page.evaluate("new Promise(r => setTimeout(r, 300))")
+    after = page.evaluate(labels)
+    assert after.count("Mar 2025") == 1  # only the daily strip's own axis still shows March
+    assert "Jan 2025" not in after and "Feb 2025" in after
+    assert page.console_errors() == []
