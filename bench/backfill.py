@@ -1,0 +1,157 @@
+"""Full-history single-run backfill: ``import`` + ``run_graph`` of the whole history, per scale.
+
+    python -m bench backfill [--scales 1,10] [--runs 3] [--runs-large 1] [--url postgresql://...admin]
+    python -m bench backfill --scales 1,10,100          # scale 100 when asked (~15 min)
+
+For each scale the export is generated once (untimed, under /tmp); each run then works in a
+fresh database and data dir and runs, in ONE child process, ``importer.import_export`` and
+``runner.run_graph()`` (every asset, month partitions as one single-run range) - what
+``ecom import DIR && ecom run`` do. The child's peak RSS is read with ``os.wait4`` (the
+child's own, i.e. ``RUSAGE_CHILDREN`` of this process for that child alone). Targets (issue 7),
+at scale 100: <= 15 min and <= 2 GB peak RSS. Also reported: the database size
+(``pg_database_size``) and rows/s over the rows landed (all seven source files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from bench import common, report
+from bench.demo import LAYERS, step_times
+
+CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from ecom_assets import runner
+from ecom_assets.lib import importer
+t1 = time.perf_counter()
+rep = importer.import_export(Path(sys.argv[1]))
+t2 = time.perf_counter()
+summary = runner.run_graph()
+t3 = time.perf_counter()
+if not summary.ok:
+    runner.print_summary(summary)
+    sys.exit(1)
+print(json.dumps({"imports": t1 - t0, "import": t2 - t1, "run": t3 - t2}))
+"""
+
+
+def generate(scale: float, out: Path) -> dict[str, int]:
+    from ecom_assets.lib import generator
+
+    rep = generator.generate(out, scale=scale, progress=False)
+    return dict(rep.rows)
+
+
+def one_run(admin: str, export: Path) -> dict[str, float]:
+    url = common.create_db(admin, "ecom_bench_backfill")
+    data = common.scratch("backfill")
+    try:
+        env = common.env_for(data, url)
+        wall, rss, lines = common.run_child([common.python(), "-c", CHILD, str(export)], env)
+        out = json.loads(lines[-1][1])
+        _, run_wall, per_layer, _ = step_times(data / "dagster_home")
+        return {
+            "wall": wall,
+            "rss": rss,
+            "run_wall": run_wall,
+            "db_bytes": common.db_size(url),
+            **out,
+            **{f"layer:{k}": v for k, v in per_layer.items()},
+        }
+    finally:
+        common.drop_db(admin, url)
+        common.rmtree(data)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench backfill", description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--scales", default="1,10", help="comma-separated scales (default 1,10; add 100 when asked)"
+    )
+    p.add_argument("--runs", type=int, default=3, help="runs per scale below 100 (median reported)")
+    p.add_argument("--runs-large", type=int, default=1, help="runs at scale >= 100 (default 1)")
+    p.add_argument(
+        "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
+    )
+    p.add_argument("--no-append", action="store_true", help="print only")
+    args = p.parse_args(argv)
+    admin = common.admin_url(args.url)
+    rows, layer_rows = [], []
+    for scale in [float(s) for s in args.scales.split(",")]:
+        export = common.scratch(f"backfill-export-{scale:g}")
+        try:
+            counts = generate(scale, export)
+            runs = []
+            for i in range(args.runs_large if scale >= 100 else args.runs):
+                r = one_run(admin, export)
+                print(
+                    f"scale {scale:g} run {i + 1}: {r['wall']:.1f} s, rss {r['rss']:.0f} MiB (load {common.load()})"
+                )
+                runs.append(r)
+        finally:
+            common.rmtree(export)
+        total_rows = sum(counts.values())
+
+        def med(key: str, runs: list[dict[str, float]] = runs) -> float:
+            return common.median([r.get(key, 0.0) for r in runs])
+
+        wall = med("wall")
+        target = " (target <= 900 s, <= 2048 MiB)" if scale >= 100 else ""
+        rows.append(
+            [
+                f"{scale:g}",
+                len(runs),
+                f"{counts['orders']:,}",
+                f"{total_rows:,}",
+                f"{med('import'):.1f}",
+                f"{med('run'):.1f}",
+                f"**{wall:.1f}**{target}",
+                common.fmt([r["wall"] for r in runs]),
+                f"{total_rows / wall:,.0f}",
+                f"{max(r['rss'] for r in runs):.0f}",
+                f"{med('db_bytes') / 2**20:,.0f}",
+                common.load(),
+            ]
+        )
+        per_layer = defaultdict(float)
+        for layer in LAYERS:
+            per_layer[layer] = med(f"layer:{layer}")
+        layer_rows.append(
+            [f"{scale:g}"]
+            + [f"{per_layer[layer]:.1f}" for layer in LAYERS]
+            + [f"{med('run_wall') - sum(per_layer.values()):.1f}"]
+        )
+    body = report.table(
+        [
+            "scale",
+            "runs",
+            "orders",
+            "rows landed",
+            "import s",
+            "run_graph s",
+            "import + run s (child wall, median)",
+            "runs s",
+            "rows/s",
+            "peak RSS MiB (max)",
+            "database MiB",
+            "load avg 1/5/15 after",
+        ],
+        rows,
+    )
+    body += "\n\nStep time per layer inside the run (median s, sum of step durations) and Dagster's own time in the run:\n\n"
+    body += report.table(["scale", *LAYERS, "Dagster (run wall - steps)"], layer_rows)
+    body += (
+        "\n\nEach run: fresh database and data dir, one child process (interpreter start and imports "
+        "included in its wall time); the export is generated once per scale, untimed. 2-core machine shared with "
+        "other sessions: see the load average."
+    )
+    if args.no_append:
+        print(body)
+    else:
+        report.append(f"Full-history backfill, single run (scales {args.scales})", body)
+    return 0

@@ -1,0 +1,275 @@
+"""Orchestration overhead: the pipeline's wall time over the same COPY and SQL run directly by psql.
+
+    python -m bench overhead [--scale 10] [--runs 3] [--url postgresql://...admin]
+
+Setup (untimed): the default history at ``--scale`` is generated and imported once into a data
+dir under /tmp. Then, in the same invocation:
+
+1. pipeline, ``--runs`` times: a child process, fresh database, ``runner.run_graph`` over every
+   asset but the dashboards (their cost is a browser rendering charts, not SQL), timed around
+   ``run_graph`` (definitions load included, interpreter start not);
+2. one more pipeline run with every statement captured: ``psycopg.Cursor.execute`` and
+   ``Connection.commit``/``rollback`` are wrapped in the child and each statement is recorded
+   with the Dagster step that issued it and bound to its literal parameters (``mogrify``);
+   the warehouse and analytics steps' statements become one psql script, in order, with
+   ``BEGIN``/``COMMIT`` where the pipeline's connections had their transactions; the staged
+   rows (``staging.*`` and the staging ledger ``ops.staging_loads``/``ops.run_context``) are
+   exported to one CSV per table - exactly the rows the pipeline COPYs;
+3. direct, ``--runs`` times: a fresh database with the staging tables created (DDL from
+   ``staging_ddl``, untimed), then timed: ``psql -c "\\copy ... FROM file csv"`` per table,
+   and ``psql -f replay.sql``.
+
+Ratio = median pipeline / median direct (target <= 1.5 at scale 10). What the pipeline does
+beyond the direct path: parsing and validating every CSV in Python (pandera), one COPY per day
+file, its checks, Dagster's planning and event log, and the analytics contracts in pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from bench import common, report
+
+STAGED_OPS = ("staging_loads", "run_context")
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+mode, out = sys.argv[1], Path(sys.argv[2])
+from ecom_assets import runner
+captured = []
+if mode == "capture":
+    import psycopg
+    from dagster._core.execution.context.compute import current_execution_context
+
+    def step():
+        ctx = current_execution_context.get()
+        return None if ctx is None else ctx.op_execution_context.op.name
+
+    def record(conn, kind, query=None, params=None):
+        captured.append((step(), id(conn), kind, query, params, conn))
+
+    orig_execute, orig_many = psycopg.Cursor.execute, psycopg.Cursor.executemany
+    orig_commit, orig_rollback = psycopg.Connection.commit, psycopg.Connection.rollback
+
+    def execute(self, query, params=None, **kw):
+        conn = self.connection
+        if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            record(conn, "begin")
+        record(conn, "sql", query, params)
+        return orig_execute(self, query, params, **kw)
+
+    def executemany(self, query, params_seq, **kw):
+        params_seq = list(params_seq)
+        conn = self.connection
+        if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            record(conn, "begin")
+        for p in params_seq:
+            record(conn, "sql", query, p)
+        return orig_many(self, query, params_seq, **kw)
+
+    def commit(self):
+        if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            record(self, "commit")
+        return orig_commit(self)
+
+    def rollback(self):
+        if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            record(self, "rollback")
+        return orig_rollback(self)
+
+    psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany
+    psycopg.Connection.commit, psycopg.Connection.rollback = commit, rollback
+
+defs = runner.load_definitions()
+selection = [k for k in runner.pipeline_assets(defs) if k.path[0] != "dashboards"]
+t0 = time.perf_counter()
+s = runner.run_graph(asset_selection=selection)
+seconds = time.perf_counter() - t0
+if not s.ok:
+    runner.print_summary(s)
+    sys.exit(1)
+if mode == "capture":
+    import os
+    import psycopg
+    from psycopg import ClientCursor
+    keep = ("warehouse__", "analytics__")
+    lines, n = [], 0
+    with psycopg.connect(os.environ["ECOM_DATABASE_URL"]) as conn:
+        cur = ClientCursor(conn)
+        open_tx = set()
+        for op, cid, kind, query, params, c in captured:
+            if not (op and op.startswith(keep)):
+                continue
+            if kind == "begin":
+                lines.append("BEGIN;")
+                open_tx.add(cid)
+            elif kind in ("commit", "rollback"):
+                if cid in open_tx:
+                    lines.append(kind.upper() + ";")
+                    open_tx.discard(cid)
+            else:
+                text = cur.mogrify(query, params).strip().rstrip(";")
+                lines.append(f"-- {op}\\n{text};")
+                n += 1
+        lines += ["COMMIT;"] * len(open_tx)
+    (out / "replay.sql").write_text("\\n".join(lines) + "\\n")
+    print(json.dumps({"statements": n}))
+print(json.dumps({"seconds": seconds}))
+"""
+
+
+def pipeline(admin: str, data: Path, mode: str, out: Path) -> tuple[float, dict, str]:
+    """One pipeline run in a child on a fresh database; returns its seconds, its JSON lines, the URL."""
+    url = common.create_db(admin, "ecom_bench_overhead")
+    env = common.env_for(data, url)
+    common.rmtree(data / "dagster_home" / "storage")
+    _, _, lines = common.run_child([common.python(), "-c", CHILD, mode, str(out)], env)
+    result: dict = {}
+    for _, text in lines:
+        if text.startswith("{"):
+            result.update(json.loads(text))
+    return result["seconds"], result, url
+
+
+def export_staged(url: str, out: Path) -> list[tuple[str, Path]]:
+    """The staged rows of the pipeline, one CSV per table (what the staging loads COPY)."""
+    with psycopg.connect(url) as conn:
+        tables = [
+            ("staging", name)
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging' "
+                "AND table_type = 'BASE TABLE' ORDER BY 1"
+            )
+        ] + [("ops", name) for name in STAGED_OPS]
+    files = []
+    for schema, name in tables:
+        path = out / f"{schema}.{name}.csv"
+        psql(url, f"\\copy {schema}.{name} TO '{path}' csv")
+        files.append((f"{schema}.{name}", path))
+    return files
+
+
+def psql(url: str, command: str | None = None, script: Path | None = None) -> float:
+    args = ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null"]
+    args += ["-c", command] if command else ["-f", str(script)]
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    t0 = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t0
+
+
+def direct(admin: str, files: list[tuple[str, Path]], replay: Path, captured_db: str) -> tuple[float, float]:
+    """COPY the staged rows and replay the captured SQL through psql on a fresh database.
+
+    Statements naming the captured run's database (the BI role's GRANT CONNECT) get the new name.
+    """
+    from ecom_assets.lib import postgres, staging_ddl
+
+    url = common.create_db(admin, "ecom_bench_direct")
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    script = replay.with_name("replay-run.sql")
+    script.write_text(replay.read_text().replace(captured_db, name))
+    try:
+        with psycopg.connect(url) as conn:
+            postgres.ensure_schemas(conn)
+            staging_ddl.ensure_staging_tables(conn)
+        copy = sum(psql(url, f"\\copy {table} FROM '{path}' csv") for table, path in files)
+        return copy, psql(url, script=script)
+    finally:
+        common.drop_db(admin, url)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench overhead", description=__doc__.split("\n")[0])
+    p.add_argument("--scale", type=float, default=10.0)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument(
+        "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
+    )
+    p.add_argument("--no-append", action="store_true", help="print only")
+    args = p.parse_args(argv)
+    admin = common.admin_url(args.url)
+    work = common.scratch("overhead")
+    data = work / "data"
+    try:
+        from ecom_assets.lib import generator, importer
+
+        data.mkdir()
+        generator.generate(work / "export", scale=args.scale, progress=False)
+        importer.import_export(work / "export", landing_root=data / "landing")
+        common.rmtree(work / "export")
+        load_before = common.load()
+
+        seconds, info, url = pipeline(admin, data, "capture", work)
+        try:
+            with psycopg.connect(url) as conn:
+                staged = {
+                    t: conn.execute(
+                        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("staging", t))
+                    ).fetchone()[0]
+                    for t in ("orders", "order_items", "clickstream", "inventory")
+                }
+            files = export_staged(url, work)
+        finally:
+            common.drop_db(admin, url)
+        captured_db = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+        pipe, copy, replay = [], [], []
+        for i in range(args.runs):
+            s, _, url = pipeline(admin, data, "plain", work)
+            common.drop_db(admin, url)
+            c, r = direct(admin, files, work / "replay.sql", captured_db)
+            pipe.append(s)
+            copy.append(c)
+            replay.append(r)
+            print(
+                f"run {i + 1}: pipeline {s:.1f} s, psql copy {c:.1f} s + replay {r:.1f} s (load {common.load()})",
+                flush=True,
+            )
+    finally:
+        common.rmtree(work)
+    direct_total = [c + r for c, r in zip(copy, replay, strict=True)]
+    ratio = common.median(pipe) / common.median(direct_total)
+    rows = [
+        [
+            "pipeline: run_graph (all but dashboards), child process",
+            f"{common.median(pipe):.1f}",
+            common.fmt(pipe),
+            "",
+        ],
+        [
+            "direct: psql \\copy of the staged rows (one per table)",
+            f"{common.median(copy):.1f}",
+            common.fmt(copy),
+            "",
+        ],
+        [
+            f"direct: psql -f replay.sql ({info['statements']:,} warehouse + analytics statements)",
+            f"{common.median(replay):.1f}",
+            common.fmt(replay),
+            "",
+        ],
+        ["direct total", f"{common.median(direct_total):.1f}", common.fmt(direct_total), ""],
+        ["**ratio pipeline / direct**", f"**{ratio:.2f}**", "", "target <= 1.5"],
+    ]
+    body = report.table(["what", "median s", "runs s", "note"], rows)
+    body += (
+        f"\n\nScale {args.scale:g}, staged rows: "
+        + ", ".join(f"{t} {n:,}" for t, n in staged.items())
+        + f"; capture run {seconds:.1f} s (not in the medians). Load average before {load_before}, after "
+        f"{common.load()} (2 cores, shared). The pipeline's own parse/validate of the landed CSVs, its checks, "
+        "Dagster's bookkeeping and the analytics contracts are the difference."
+    )
+    if args.no_append:
+        print(body)
+    else:
+        report.append(f"Orchestration overhead (scale {args.scale:g})", body)
+    return 0
