@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ecom_assets.lib import landing, settings
+from ecom_assets.lib import landing, postgres, settings
 
 
 @dataclass
@@ -106,6 +106,8 @@ def run_graph(
     if rng:
         run_tags["dagster/asset_partition_range_start"] = rng[0]
         run_tags["dagster/asset_partition_range_end"] = rng[1]
+    with postgres.connect(postgres.resolve_url()):
+        pass  # the warehouse is down: one clear line (DatabaseUnavailable), not a traceback per step
     if instance is None:
         dagster_home()
         instance = dg.DagsterInstance.get()

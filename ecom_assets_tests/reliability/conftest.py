@@ -11,6 +11,7 @@ tests stay independent and the package stays well under two minutes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 import uuid
@@ -56,47 +57,60 @@ def with_db(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
-def tables(conn: psycopg.Connection) -> list[str]:
-    """Every table of staging, warehouse and analytics; a partitioned table once (not its children)."""
+def tables(conn: psycopg.Connection, schemas: tuple[str, ...] = LAYERS) -> list[str]:
+    """Every table of the schemas; a partitioned table once (its rows include its partitions')."""
     rows = conn.execute(
         "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
-        (list(LAYERS),),
+        (list(schemas),),
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def checksums(url: str) -> dict[str, str]:
+def checksums(url: str, schemas: tuple[str, ...] = LAYERS) -> dict[str, str]:
+    """table -> md5 of its rows. The layers by default; with ``ops`` too, the load ledgers as well
+    (they differ between two histories of the same data, so only before/after one fault)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        return {t: postgres.table_checksum(conn, t) for t in tables(conn)}
+        return {t: postgres.table_checksum(conn, t) for t in tables(conn, schemas)}
+
+
+@functools.cache
+def definitions() -> dg.Definitions:
+    """The code location, loaded once (1.4 s a load)."""
+    return runner.load_definitions()
 
 
 def graph_keys() -> list[dg.AssetKey]:
     """What ``ecom run`` materializes, less the dashboards (36 s of headless Chromium, no table)."""
-    defs = runner.load_definitions()
+    defs = definitions()
     return [k for k in runner.pipeline_assets(defs) if k.path[0] != "dashboards"]
 
 
 def assets(*keys: str) -> list[dg.AssetsDefinition]:
     """The asset definitions of the code location for ``"staging/orders"``-style keys."""
     wanted = {dg.AssetKey(k.split("/")) for k in keys}
-    defs = runner.load_definitions()
+    defs = definitions()
     found = [a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition) and a.key in wanted]
     assert {a.key for a in found} == wanted
     return found
 
 
 def materialize(
-    url: str, keys: list[str], partition_key: str | None = None, **kwargs: object
+    url: str,
+    keys: list[str],
+    partition_key: str | None = None,
+    resource: PostgresResource | None = None,
+    **kwargs: object,
 ) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        assets(*keys),
-        resources={"warehouse": PostgresResource(database_url=url)},
-        partition_key=partition_key,
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        **kwargs,
-    )
+    with dg.DagsterInstance.ephemeral() as instance:  # disposed in the thread that made it
+        return dg.materialize(
+            assets(*keys),
+            resources={"warehouse": resource or PostgresResource(database_url=url)},
+            partition_key=partition_key,
+            instance=instance,
+            raise_on_error=False,
+            **kwargs,
+        )
 
 
 def materialization_metadata(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict[str, object]]:
@@ -110,6 +124,11 @@ def materialization_metadata(instance: dg.DagsterInstance, run_id: str) -> dict[
                 mat.asset_key.to_user_string(), {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
             )
     return out
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    """Every step failure of a run as the UI shows it (message, cause, stack)."""
+    return "\n".join(e.event_specific_data.error.to_string() for e in result.get_step_failure_events())
 
 
 def terminate_all(admin_url: str, name: str) -> int:

@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ecom_assets.defs.partitions import monthly_partitions
-from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.resources import PostgresResource, partition_lock_names
 from ecom_assets.defs.staging import checks
 from ecom_assets.lib import landing, staging, staging_ddl
 from ecom_assets.lib.contracts import PG_TYPES, SOURCE_TABLES, SourceTable
@@ -107,12 +107,17 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
             start, end = tw.start.date(), tw.end.date()
             days = landing.landed_days(src.name, start, end)
             window = checks.Window(start, end)
+            locks = partition_lock_names(key, tw)
         else:
             days = landing.landed_files(src.name)
             window = checks.Window()
+            locks = [key.to_user_string()]
         ensure_tables(warehouse)
         try:
             with warehouse.get_connection() as conn:  # one transaction: load, as-of, checks
+                # a second run of the same month waits here, then finds the days in the ledger
+                # (without it both delete the old rows and both insert: every row twice)
+                warehouse.lock(conn, *locks)
                 stats = staging.load_days(conn, src, days)
                 as_of = landing.as_of_date()
                 if as_of is not None:
