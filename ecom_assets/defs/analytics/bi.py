@@ -12,6 +12,7 @@ not create roles, the views are still made and the metadata says what is missing
 """
 
 import os
+import re
 
 import dagster as dg
 import psycopg
@@ -25,6 +26,7 @@ ENV_BI_PASSWORD = "ECOM_BI_PASSWORD"
 DEFAULT_BI_USER = "ecom_bi"
 BI_SCHEMA = "bi"
 PRIVATE_SCHEMAS = ("analytics", "warehouse", "staging", "ops", "public")
+ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def bi_user() -> str:
@@ -133,6 +135,11 @@ def _privileges(conn: psycopg.Connection, role: str) -> dict[str, bool]:
 )
 def bi_access(context: dg.AssetExecutionContext, warehouse: PostgresResource) -> dg.MaterializeResult:
     role = bi_user()
+    if not ROLE_NAME.fullmatch(role):  # quoted by psycopg.sql anyway; refuse what no admin means
+        raise dg.Failure(
+            f"{ENV_BI_USER}={role!r} is not a plain role name (a letter or _, then letters, digits "
+            "or _, at most 63); nothing was changed."
+        )
     password = os.environ.get(ENV_BI_PASSWORD) or None
     names = [spec.name for spec in tables.TABLES]
     with warehouse.get_connection() as conn:
