@@ -162,7 +162,7 @@ def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Defini
                 passed += 1
             else:
                 key = ev.asset_key.to_user_string()
-                desc = ev.description or ""
+                desc = ev.description or _metadata_text(ev.metadata)
                 failed_checks.append((key, ev.check_name, desc, (ev.asset_key, ev.check_name) in blocking))
     failed_assets = [
         e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
@@ -170,6 +170,16 @@ def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Defini
     return RunSummary(
         result.run_id, result.success, list(lines.values()), failed_assets, failed_checks, passed, seconds
     )
+
+
+def _metadata_text(metadata: dict[str, object], limit: int = 160) -> str:
+    """A check's numbers in one line, for checks that report counts rather than a sentence."""
+    parts = []
+    for k, v in metadata.items():
+        raw = getattr(v, "value", v)
+        if isinstance(raw, int | float | str) and not isinstance(raw, bool) and len(str(raw)) < 40:
+            parts.append(f"{k}={raw}")
+    return ", ".join(parts)[:limit]
 
 
 def _blocking_checks(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:

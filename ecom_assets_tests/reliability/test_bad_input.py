@@ -24,7 +24,7 @@ from ecom_assets_tests.staging.test_rejects import assert_accounted, land_and_lo
 __all__ = ["export_dir", "wh"]  # fixtures shared with the staging tests
 
 TOTAL_RULE = "total_amount = subtotal - discount_amount + shipping_cost + tax_amount (within 0.01)"
-DATE_RULE = "in_range(1900-01-01 00:00:00, 2100-12-31 00:00:00)"
+DATE_RULE = "must be between 1900-01-01 and 2100-12-31 [in_range(1900-01-01 00:00:00, 2100-12-31 00:00:00)]"
 
 
 def staged(conn: psycopg.Connection, column: str = "shipping_address") -> list[tuple]:
@@ -65,7 +65,15 @@ def test_absurdly_long_fields(wh: psycopg.Connection, export_dir: Path, data_dir
     assert wh.execute("SELECT length(customer_id) FROM staging.orders WHERE order_id = 'O3'").fetchone() == (
         10_000,
     )
-    assert rejects(wh, "orders") == [("orders.csv", 3, "order_id", "O" * 65, "str_length(1, 64)")]
+    assert rejects(wh, "orders") == [
+        (
+            "orders.csv",
+            3,
+            "order_id",
+            "O" * 65,
+            "length must be between 1 and 64 characters [str_length(1, 64)]",
+        )
+    ]
     assert_accounted(wh, "orders", stats, read=3)
 
 
