@@ -16,7 +16,7 @@ RUN pip install . \
     && useradd --system --uid 10001 --home-dir /opt/dagster dagster \
     && chown -R dagster "$DAGSTER_HOME" /data
 
-COPY dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+COPY docker/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 COPY workspace.yaml ./
 COPY docker/workspace.yaml ./docker/workspace.yaml
 

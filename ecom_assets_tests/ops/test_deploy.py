@@ -149,7 +149,7 @@ def test_dagster_yaml_stores_runs_in_postgres(
 ) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "docker" / "dagster.yaml", home / "dagster.yaml")
     info = psycopg.conninfo.conninfo_to_dict(dagster_db_url)
     for key, value in {
         "DAGSTER_PG_HOST": info.get("host") or "127.0.0.1",

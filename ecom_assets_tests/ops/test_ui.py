@@ -202,7 +202,7 @@ def test_ui_shows_every_asset_and_check_with_its_status(
 
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "docker" / "dagster.yaml", home / "dagster.yaml")
     info = psycopg.conninfo.conninfo_to_dict(dagster_db_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "DAGSTER_"))}
     env.update(
