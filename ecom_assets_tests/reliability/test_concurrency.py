@@ -9,7 +9,7 @@ import threading
 import dagster as dg
 import psycopg
 
-from ecom_assets_tests.reliability.conftest import Pipeline, admin_conn, checksums, failure_text, materialize
+from ecom_assets_tests.reliability.conftest import Pipeline, admin_conn, checksums, materialize
 
 ORDERS = ["staging/orders", "staging/order_items", "warehouse/fact_orders", "warehouse/fact_order_items"]
 REFRESH = {
@@ -47,14 +47,19 @@ def together(*jobs: tuple[str, str]) -> list[dg.ExecuteInProcessResult]:
 
 
 def explain(result: dg.ExecuteInProcessResult) -> str:
-    """Why a run failed: its step failures and failed checks."""
-    checks = [
+    """Why a run failed: each step failure's chain of causes, and the failed checks."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        while error is not None:
+            lines.append(f"{event.step_key}: {error.message.strip()}")
+            error = error.cause
+    lines += [
         f"{e.asset_key.to_user_string()}/{e.check_name}: {e.description}"
         for e in result.get_asset_check_evaluations()
         if not e.passed
     ]
-    errors = [line for line in failure_text(result).splitlines() if "Error" in line or "error" in line]
-    return "\n".join(errors + checks)
+    return "\n".join(lines)
 
 
 def forget(pipeline: Pipeline, url: str, where: str, params: tuple) -> None:

@@ -34,7 +34,7 @@ NAME = r"\w*(?:password|passwd|secret|token)\w*"
 # code (name = "x") and YAML (name: "x"); not psql's `PASSWORD :'variable'`
 QUOTED_ASSIGNMENT = re.compile(rf"\b{NAME}(?:[ \t]*=|:)[ \t]*(['\"])([^'\"\n]+)\1", re.I)
 ENV_ASSIGNMENT = re.compile(rf"^[ \t]*(?:export[ \t]+)?{NAME}[ \t]*[:=][ \t]*([^\s#'\"]+)", re.I | re.M)
-PLACEHOLDERS = {"password", "<password>", "***", "secret", "...", "changeme"}
+PLACEHOLDERS = {"password", "pass", "<password>", "***", "secret", "...", "changeme"}
 
 
 def secrets_in(text: str) -> list[str]:

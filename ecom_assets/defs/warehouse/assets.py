@@ -67,7 +67,13 @@ def fetch_one(
 
 
 def ensure_warehouse(warehouse: PostgresResource) -> None:
-    """Create the staging tables (if the staging layer has not) and the warehouse schema."""
+    """Create the staging tables (if the staging layer has not) and the warehouse schema.
+
+    schema.sql runs only when it changed (its md5 is kept as the schema's comment): even a
+    no-op ``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` takes an ACCESS EXCLUSIVE lock, which
+    deadlocked with a fact build of another month reading the same tables.
+    """
+    version = "schema.sql " + hashlib.md5(sql_text("schema.sql").encode()).hexdigest()
     with warehouse.get_connection() as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
         exists = conn.execute(
@@ -76,7 +82,12 @@ def ensure_warehouse(warehouse: PostgresResource) -> None:
         ).fetchone()[0]
         if not exists:
             staging_ddl.ensure_staging_tables(conn)
-        postgres.run_sql_file(conn, SQL_DIR / "schema.sql")
+        applied = conn.execute(
+            "SELECT obj_description(to_regnamespace('warehouse'), 'pg_namespace')"
+        ).fetchone()[0]
+        if applied != version:
+            postgres.run_sql_file(conn, SQL_DIR / "schema.sql")
+            conn.execute(sql.SQL("COMMENT ON SCHEMA warehouse IS {}").format(sql.Literal(version)))
 
 
 # ---------------------------------------------------------------- dimensions
