@@ -18,6 +18,7 @@ from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.staging.assets import staging_assets
 from ecom_assets.lib import importer
+from ecom_assets.lib.contracts import SOURCE_TABLES
 from ecom_assets_tests.staging.conftest import ITEMS_HEADER, ORDERS_HEADER, export_dir, order, wh, write
 from ecom_assets_tests.staging.test_rejects import assert_accounted, land_and_load, rejects
 
@@ -203,3 +204,23 @@ def test_duplicate_key_across_redeliveries_fails_the_blocking_check(
     assert not pk.passed and pk.metadata["duplicated_keys"].value == 1
     assert pk.description == "1 duplicated order_id value(s) in staging.orders"
     assert "O1" in pk.metadata["examples"].value
+
+
+@pytest.mark.parametrize("table", list(SOURCE_TABLES))
+def test_every_table_refuses_a_file_without_its_key_column(
+    table: str, export_dir: Path, data_dir: Path
+) -> None:
+    """Missing required column, for every source table: one message naming file, line and column."""
+    src = SOURCE_TABLES[table]
+    header = [c for c in src.columns if c != src.key]
+    write(export_dir, f"{table}.csv", ",".join(header), [])
+    if table != "orders":  # order_items need their orders to be dated; the others need an as-of day
+        write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1")])
+    with pytest.raises(importer.ExportError) as err:
+        importer.import_export(export_dir, landing_root=data_dir / "landing")
+    assert str(err.value).startswith(
+        f"{table}.csv: line 1 (the header): missing required column(s) {src.key} of {table} (found: {header[0]},"
+    ), str(err.value)
+    assert not (data_dir / "landing").exists() or not any(
+        p.is_file() for p in (data_dir / "landing").rglob("*")
+    )
