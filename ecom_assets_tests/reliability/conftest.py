@@ -57,6 +57,13 @@ def with_db(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
+def role_url(admin_url: str, role: str, password: str, name: str) -> str:
+    """``postgresql://role:password@host:port/name`` on the admin URL's server: the form users
+    configure, so the password-redaction paths are the ones exercised."""
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    return f"postgresql://{role}:{password}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+
+
 def tables(conn: psycopg.Connection, schemas: tuple[str, ...] = LAYERS) -> list[str]:
     """Every table of the schemas; a partitioned table once (its rows include its partitions')."""
     rows = conn.execute(
@@ -182,7 +189,7 @@ def pipeline(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         conn.execute(
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(role))
         )
-    url = psycopg.conninfo.make_conninfo(with_db(admin_url, name), user=role, password=password)
+    url = role_url(admin_url, role, password, name)
     start = dt.date.fromisoformat(monthly_partitions.get_partition_keys()[0])
     end = start + dt.timedelta(days=DAYS - 1)  # two months: a range run, two PostgreSQL partitions
     instance = dg.DagsterInstance.ephemeral()
@@ -231,7 +238,7 @@ def clone(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
                 sql.Identifier(name), sql.Identifier(dbname(pipeline.url)), sql.Identifier(pipeline.role)
             )
         )
-    url = with_db(pipeline.url, name)
+    url = role_url(pipeline.admin_url, pipeline.role, pipeline.password, name)
     monkeypatch.setenv(settings.ENV_DATABASE_URL, url)
     monkeypatch.setenv(settings.ENV_DATA_DIR, str(pipeline.data_dir))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
