@@ -236,6 +236,31 @@ def test_total_amount_identity_is_counted(wh_url: str) -> None:
     ) == [(0, 0, Decimal("0.00"))]
 
 
+def test_subtotal_identity_is_counted(wh_url: str) -> None:
+    """DATA_CONTRACT: subtotal = sum(total_price of the order's items) within one cent."""
+    with psycopg.connect(wh_url) as conn:
+        insert(conn, "customers", [customer("C1", "2026-01-01 09:00:00")])
+        insert(conn, "products", [product("P1", "2026-01-01 09:00:00", cost="4.00", price="10.00")])
+        _stage_orders(
+            conn,
+            [
+                order("O1", "C1", "2026-01-10", "20.00"),  # items 2 x 10.00: holds
+                order("O2", "C1", "2026-01-10", "10.01"),  # items 10.00: a cent off, fine
+                order("O3", "C1", "2026-01-10", "15.00"),  # items 10.00: bad
+            ],
+            [
+                item("I1", "O1", "P1", "2026-01-10", 2, "10.00"),
+                item("I2", "O2", "P1", "2026-01-10", 1, "10.00"),
+                item("I3", "O3", "P1", "2026-01-10", 1, "10.00"),
+            ],
+        )
+    materialize_dims(wh_url)
+    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    ev = check_eval(result, "fact_orders", checks.SUBTOTAL_IDENTITY)
+    assert (ev.passed, ev.metadata["failures"].value) == (False, 1)
+    assert ev.severity == dg.AssetCheckSeverity.WARN
+
+
 def test_clickstream_and_inventory(wh_url: str) -> None:
     with psycopg.connect(wh_url) as conn:
         insert(conn, "customers", [customer("C1", "2026-01-01 09:00:00")])

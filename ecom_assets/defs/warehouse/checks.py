@@ -24,6 +24,7 @@ UNKNOWN_MEMBERS = "unknown_members"
 ROWS_RECONCILE = "staged_rows_match_fact_rows"
 NET_REVENUE_RECONCILES = "net_revenue_matches_items"
 TOTAL_AMOUNT_IDENTITY = "total_amount_identity"
+SUBTOTAL_IDENTITY = "subtotal_matches_items"
 NON_NEGATIVE = "no_negative_values"
 BEFORE_REGISTRATION = "orders_before_registration"
 
@@ -70,6 +71,11 @@ _FACT_CHECK_DEFS: dict[str, CheckDef] = {
             False,
             "total_amount = subtotal - discount_amount + shipping_cost + tax_amount within 0.01.",
         ),
+        CheckDef(
+            SUBTOTAL_IDENTITY,
+            False,
+            "subtotal = sum of the order's items' total_price within 0.01 (orders with items).",
+        ),
         CheckDef(NON_NEGATIVE, True, "No negative quantity, price, amount or stock."),
         CheckDef(
             BEFORE_REGISTRATION,
@@ -86,6 +92,7 @@ FACT_CHECKS: dict[str, tuple[str, ...]] = {
         ROWS_RECONCILE,
         NET_REVENUE_RECONCILES,
         TOTAL_AMOUNT_IDENTITY,
+        SUBTOTAL_IDENTITY,
         NON_NEGATIVE,
         BEFORE_REGISTRATION,
     ),
@@ -183,6 +190,7 @@ def fact_check_results(
         out[TOTAL_AMOUNT_IDENTITY] = _result(
             key, TOTAL_AMOUNT_IDENTITY, c["total_amount_violations"], window, warn=True
         )
+        out[SUBTOTAL_IDENTITY] = _result(key, SUBTOTAL_IDENTITY, c["subtotal_violations"], window, warn=True)
         out[BEFORE_REGISTRATION] = _result(
             key, BEFORE_REGISTRATION, c["orders_before_registration"], window, warn=True
         )

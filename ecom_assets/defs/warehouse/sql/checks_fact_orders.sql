@@ -2,7 +2,7 @@
 WITH f AS (
     SELECT * FROM warehouse.fact_orders WHERE order_date >= %(start)s AND order_date < %(end)s
 ), items AS (
-    SELECT order_id, order_date, sum(net_revenue) AS net_revenue
+    SELECT order_id, order_date, sum(net_revenue) AS net_revenue, sum(total_price) AS total_price
     FROM warehouse.fact_order_items
     WHERE order_date >= %(start)s AND order_date < %(end)s
     GROUP BY order_id, order_date
@@ -25,6 +25,8 @@ SELECT
     (SELECT count(*) FROM f
       WHERE abs(total_amount - (subtotal - discount_amount + shipping_cost + tax_amount)) > 0.01)
         AS total_amount_violations,
+    (SELECT count(*) FROM f JOIN items i USING (order_id, order_date)
+      WHERE abs(f.subtotal - i.total_price) > 0.01) AS subtotal_violations,
     (SELECT count(*) FROM f
       WHERE subtotal < 0 OR discount_amount < 0 OR shipping_cost < 0 OR tax_amount < 0
          OR total_amount < 0 OR units < 0 OR item_count < 0) AS negative_values,
