@@ -1,13 +1,12 @@
 """The analytics layer: one asset per ``analytics.*`` table of shared/METRICS.md.
 
-Each table is rebuilt whole by the set-based SQL in ``sql/<table>.sql`` (create if missing,
-truncate, insert) inside one transaction, so readers see the previous version until the new
-one commits and the BI views over the tables never break. The tables are small (one row per
-day, customer, product, campaign); rebuilding them is cheaper and simpler than tracking what
-changed. The checks run in the same transaction on the rows just written.
+Each table is built by the set-based SQL in ``sql/<table>.sql`` inside one transaction, so
+readers see the previous version until the new one commits and the BI views over the tables
+never break. A table that names the ``facts`` it reads is built incrementally: ``incremental.plan``
+finds the fact days rebuilt since its last build, and its SQL recomputes only what those days
+reach (``%(full)s``, ``%(days)s``, ``%(months)s``, ``%(as_of)s``); the first build, changed SQL or
+``full_refresh`` rebuild it whole. The checks run in the same transaction on the rows just written.
 """
-
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import psycopg
+from pydantic import Field
 
-from ecom_assets.defs.analytics import checks
+from ecom_assets.defs.analytics import checks, incremental
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import postgres
@@ -42,6 +42,14 @@ class TableSpec:
     deps: list[dg.AssetKey]
     # output column -> [(upstream asset, column)] for dagster/column_lineage
     lineage: dict[str, list[tuple[dg.AssetKey, str]]] = field(default_factory=dict)
+    # incremental builds: the warehouse facts whose changed days the SQL recomputes (none: the
+    # SQL rebuilds the table whole every time), how many days after a changed day it reaches,
+    # a query returning a fingerprint of the dimension attributes it groups by (a change
+    # rebuilds it whole), and the state tables it keeps beside the table (missing: full build)
+    facts: tuple[str, ...] = ()
+    reach: int = 0
+    marker: str | None = None
+    state_tables: tuple[str, ...] = ()
 
 
 def _sales_lineage() -> dict[str, list[tuple[dg.AssetKey, str]]]:
@@ -198,18 +206,37 @@ def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "(empty)")
 
 
-def build_table(warehouse: PostgresResource, spec: TableSpec) -> dg.MaterializeResult:
-    """Rebuild ``analytics.<table>`` in one transaction and check it before the commit."""
+class AnalyticsConfig(dg.Config):
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the table whole instead of only what the changed fact days reach.",
+    )
+
+
+def build_table(
+    warehouse: PostgresResource, spec: TableSpec, full_refresh: bool = False
+) -> dg.MaterializeResult:
+    """Build ``analytics.<table>`` (whole or incrementally) in one transaction and check it
+    before the commit."""
+    sql_path = SQL_DIR / f"{spec.name}.sql"
+    code = incremental.code_version(sql_path)
     with warehouse.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"analytics.{spec.name}",))
         as_of = require_as_of(conn)
         postgres.ensure_schemas(conn, ["analytics"])
-        postgres.run_sql_file(conn, SQL_DIR / f"{spec.name}.sql")
+        marker = conn.execute(spec.marker).fetchone()[0] if spec.marker else None
+        delta = incremental.plan(
+            conn, spec.name, spec.facts, code, as_of, marker, full_refresh, spec.state_tables
+        )
+        postgres.run_sql_file(conn, sql_path, delta.params(spec.reach))
+        incremental.record(conn, delta, spec.facts, code, marker)
         frame = contracts.read_table(conn, spec.name)
         results = checks.run_checks(conn, spec.name, frame)
     metadata: dict[str, object] = {
         "dagster/row_count": len(frame),
         "table": f"analytics.{spec.name}",
         "as_of": str(as_of),
+        **(delta.metadata() if spec.facts else {"build": "full"}),
         "preview": preview(frame),
         "dagster/column_schema": column_schema(spec.name),
     }
@@ -235,8 +262,8 @@ def _make_asset(spec: TableSpec) -> dg.AssetsDefinition:
         deps=spec.deps,
         check_specs=checks.specs_for(spec.name, key),
     )
-    def _table(warehouse: PostgresResource) -> dg.MaterializeResult:
-        return build_table(warehouse, spec)
+    def _table(config: AnalyticsConfig, warehouse: PostgresResource) -> dg.MaterializeResult:
+        return build_table(warehouse, spec, config.full_refresh)
 
     return _table
 

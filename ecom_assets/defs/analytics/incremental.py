@@ -1,0 +1,192 @@
+"""What changed since an analytics table was last built, so a daily run rebuilds only that.
+
+The facts keep a build ledger (``ops.fact_builds``: one row per fact and day with a build id that
+changes whenever the day's rows are rebuilt). Each analytics table remembers which build of
+every fact day it last saw (``ops.analytics_seen``) and the code, as-of date and dimension marker
+it was built with (``ops.analytics_builds``). ``plan`` compares the two:
+
+- a fact day whose build id differs from the one seen, or that appeared or disappeared, is a
+  *changed day*; the table's SQL recomputes what those days reach (the day itself, its month,
+  the customers who ordered on it, ...);
+- no previous build, changed SQL, a changed ``marker`` (a fingerprint of the dimension attributes
+  the table groups by, e.g. each product's current category) or ``full_refresh`` makes a *full*
+  rebuild, which is also what the first build is.
+
+``record`` stores what was seen, in the same transaction as the table's rows, so a failed build
+leaves both the rows and the state of the previous build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+STATE_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS ops.analytics_builds (
+        table_name text        PRIMARY KEY,
+        code       text        NOT NULL,
+        as_of      date,
+        marker     text,
+        built_at   timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS ops.analytics_seen (
+        table_name text   NOT NULL,
+        fact       text   NOT NULL,
+        day        date   NOT NULL,
+        build_id   bigint NOT NULL,
+        PRIMARY KEY (table_name, fact, day)
+    )
+    """,
+)
+
+# Fact days whose build differs from the one this table saw (new, rebuilt or gone days).
+CHANGED_DAYS = """
+SELECT coalesce(b.day, s.day) AS day
+FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = %(fact)s) b
+FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
+           WHERE table_name = %(table)s AND fact = %(fact)s) s ON s.day = b.day
+WHERE b.build_id IS DISTINCT FROM s.build_id
+ORDER BY 1
+"""
+
+
+def code_version(*paths: Path) -> str:
+    """The md5 of the SQL files that build a table: a change to them rebuilds it whole."""
+    h = hashlib.md5()
+    for p in paths:
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+@dataclass
+class Delta:
+    """The plan of one analytics build."""
+
+    table: str
+    full: bool
+    reason: str
+    as_of: dt.date
+    previous_as_of: dt.date | None
+    days: dict[str, list[dt.date]] = field(default_factory=dict)
+
+    def changed_days(self, *facts: str, reach: int = 0) -> list[dt.date]:
+        """The changed days of ``facts`` (all when none named), each extended by the ``reach``
+        days after it (e.g. 6 for a 7-day attribution window)."""
+        out: set[dt.date] = set()
+        for fact in facts or tuple(self.days):
+            for d in self.days.get(fact, []):
+                out.update(d + dt.timedelta(days=i) for i in range(reach + 1))
+        return sorted(out)
+
+    def changed_months(self, *facts: str, reach: int = 0) -> list[dt.date]:
+        """First days of the months the changed days (extended by ``reach``) fall in."""
+        return sorted({month_start(d) for d in self.changed_days(*facts, reach=reach)})
+
+    @property
+    def n_changed_days(self) -> int:
+        return len(self.changed_days())
+
+    def params(self, reach: int = 0) -> dict[str, object]:
+        """The named parameters every incremental analytics SQL file receives."""
+        return {
+            "full": self.full,
+            "days": self.changed_days(reach=reach),
+            "months": self.changed_months(reach=reach),
+            "as_of": self.as_of,
+        }
+
+    def metadata(self) -> dict[str, object]:
+        days = self.changed_days()
+        return {
+            "build": "full" if self.full else "incremental",
+            "build_reason": self.reason,
+            "changed_fact_days": len(days),
+            "changed_months": ", ".join(m.strftime("%Y-%m") for m in self.changed_months()) or "(none)",
+        }
+
+
+def ensure_state(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    for ddl in STATE_DDL:
+        conn.execute(ddl)
+
+
+def plan(
+    conn: psycopg.Connection,
+    table: str,
+    facts: Sequence[str],
+    code: str,
+    as_of: dt.date,
+    marker: str | None = None,
+    full_refresh: bool = False,
+    exists: Iterable[str] = (),
+) -> Delta:
+    """Decide between a full and an incremental build of ``analytics.<table>``.
+
+    ``exists``: the tables (``schema.name``) the incremental path updates in place; if one is
+    missing the build is full.
+    """
+    ensure_state(conn)
+    row = conn.execute(
+        "SELECT code, as_of, marker FROM ops.analytics_builds WHERE table_name = %s", (table,)
+    ).fetchone()
+    ledger = conn.execute("SELECT to_regclass('ops.fact_builds')").fetchone()[0] is not None
+    days = {
+        f: [r[0] for r in conn.execute(CHANGED_DAYS, {"fact": f, "table": table}).fetchall()]
+        for f in (facts if ledger else ())
+    }
+    missing = [t for t in (f"analytics.{table}", *exists)
+               if conn.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is None]  # fmt: skip
+    unledgered = [
+        f for f in facts
+        if not ledger
+        or not conn.execute("SELECT EXISTS (SELECT 1 FROM ops.fact_builds WHERE table_name = %s)", (f,)).fetchone()[0]
+    ]  # fmt: skip
+    reason = "incremental"
+    if full_refresh:
+        reason = "full_refresh requested"
+    elif row is None:
+        reason = "first build"
+    elif unledgered:
+        reason = f"no fact build ledger for {', '.join(unledgered)}"
+    elif missing:
+        reason = f"missing {', '.join(missing)}"
+    elif row[0] != code:
+        reason = "SQL changed"
+    elif row[2] != marker:
+        reason = "dimension attributes changed"
+    full = reason != "incremental"
+    return Delta(table, full, reason, as_of, row[1] if row else None, days)
+
+
+def record(
+    conn: psycopg.Connection, delta: Delta, facts: Sequence[str], code: str, marker: str | None = None
+) -> None:
+    """Remember the fact builds, code, as-of date and marker this build saw (same transaction)."""
+    conn.execute(
+        "DELETE FROM ops.analytics_seen WHERE table_name = %s AND fact = ANY(%s)", (delta.table, list(facts))
+    )
+    if conn.execute("SELECT to_regclass('ops.fact_builds')").fetchone()[0] is not None:
+        conn.execute(
+            "INSERT INTO ops.analytics_seen (table_name, fact, day, build_id) "
+            "SELECT %s, table_name, day, build_id FROM ops.fact_builds WHERE table_name = ANY(%s)",
+            (delta.table, list(facts)),
+        )
+    conn.execute(
+        "INSERT INTO ops.analytics_builds (table_name, code, as_of, marker, built_at) "
+        "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (table_name) DO UPDATE SET code = excluded.code, "
+        "as_of = excluded.as_of, marker = excluded.marker, built_at = excluded.built_at",
+        (delta.table, code, delta.as_of, marker),
+    )
