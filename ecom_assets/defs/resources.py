@@ -45,10 +45,24 @@ class PostgresResource(dg.ConfigurableResource):
 
     @contextmanager
     def get_connection(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
-        """A psycopg 3 connection; without autocommit, the block is one transaction."""
+        """A psycopg 3 connection; without autocommit, the block is one transaction.
+
+        The session's ``work_mem`` is raised to ``ECOM_PG_WORK_MEM`` (default 256MB) so the
+        set-based builds sort and hash in memory.
+        """
         with postgres.connect(
             self.url, autocommit=autocommit, application_name=self.application_name
         ) as conn:
+            mem = settings.work_mem()
+            if mem:
+                try:
+                    conn.execute("SELECT set_config('work_mem', %s, false)", (mem,))
+                except psycopg.DataError as exc:
+                    raise ValueError(
+                        f"{settings.ENV_WORK_MEM}={mem!r} is not a valid work_mem: {exc}"
+                    ) from None
+                if not autocommit:
+                    conn.commit()  # the setting stays for the session; the block gets a fresh transaction
             yield conn
 
     @cached_property

@@ -12,8 +12,12 @@ ENV_DATABASE_URL = "ECOM_DATABASE_URL"
 ENV_DATA_DIR = "ECOM_DATA_DIR"
 ENV_EMBEDDED_DIR = "ECOM_EMBEDDED_PG_DIR"
 ENV_START_DATE = "ECOM_START_DATE"
+ENV_WORK_MEM = "ECOM_PG_WORK_MEM"
 
 DEFAULT_START_DATE = "2025-10-01"
+# Memory per sort/hash node of the pipeline's queries. PostgreSQL's default (4MB) sends the
+# backfill's DISTINCT ON sorts and dimension hash joins to disk (bench/BENCHMARKS.md).
+DEFAULT_WORK_MEM = "256MB"
 
 
 def load_dotenv(path: Path | None = None) -> None:
@@ -47,6 +51,12 @@ def output_dir() -> Path:
 def embedded_pg_dir() -> Path:
     """Where the embedded PostgreSQL keeps its cluster (inside the project, never under /root)."""
     return Path(os.environ.get(ENV_EMBEDDED_DIR) or data_dir() / "postgres").resolve()
+
+
+def work_mem() -> str | None:
+    """``work_mem`` for the pipeline's sessions (``ECOM_PG_WORK_MEM``; empty: the server's own)."""
+    value = os.environ.get(ENV_WORK_MEM, DEFAULT_WORK_MEM).strip()
+    return value or None
 
 
 def configured_database_url() -> str | None:

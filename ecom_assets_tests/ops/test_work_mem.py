@@ -1,0 +1,44 @@
+"""The pipeline's sessions sort and hash in memory: ``work_mem`` from ``ECOM_PG_WORK_MEM``."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.lib import settings
+
+
+def _work_mem(url: str, autocommit: bool = False) -> str:
+    with PostgresResource(database_url=url).get_connection(autocommit=autocommit) as conn:
+        return conn.execute("SHOW work_mem").fetchone()[0]
+
+
+def test_default_is_256mb_in_both_connection_modes(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(settings.ENV_WORK_MEM, raising=False)
+    assert _work_mem(db_url) == "256MB"
+    assert _work_mem(db_url, autocommit=True) == "256MB"
+
+
+def test_setting_survives_the_block_transaction_and_allows_read_only(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(settings.ENV_WORK_MEM, "64MB")
+    with PostgresResource(database_url=db_url).get_connection() as conn:
+        conn.read_only = True  # the dashboards do this first: no transaction may be open yet
+        assert conn.execute("SHOW work_mem").fetchone()[0] == "64MB"
+        assert conn.execute("SHOW transaction_read_only").fetchone()[0] == "on"
+
+
+def test_empty_value_keeps_the_servers_setting(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.ENV_WORK_MEM, "")
+    from ecom_assets.lib import postgres
+
+    with postgres.connect(db_url) as conn:
+        server = conn.execute("SHOW work_mem").fetchone()[0]
+    assert _work_mem(db_url) == server
+
+
+def test_invalid_value_names_the_variable(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.ENV_WORK_MEM, "lots")
+    with pytest.raises(ValueError, match="ECOM_PG_WORK_MEM='lots' is not a valid work_mem"):
+        _work_mem(db_url)
