@@ -145,18 +145,30 @@ TABLES: list[TableSpec] = [
         "inventory turnover and days of supply.",
         PRODUCT_DEPS,
         _product_lineage("product_id"),
+        facts=("fact_order_items", "fact_inventory"),
+        state_tables=("ops.product_month", "ops.stock_month", "ops.product_snapshot_days"),
     ),
     TableSpec(
         "category_metrics",
         "Sales, margin and stock by the current category of each product.",
         PRODUCT_DEPS,
         _product_lineage("category"),
+        facts=("fact_order_items", "fact_inventory"),
+        # the state is grouped by each product's current category: a move rebuilds it whole
+        marker="SELECT md5(coalesce(json_agg(json_build_array(product_id, coalesce(category, 'Unknown')) "
+        "ORDER BY product_id)::text, '')) FROM warehouse.dim_products WHERE is_current AND product_id <> 'UNKNOWN'",
+        state_tables=("ops.category_month", "ops.category_stock_month", "ops.category_snapshot_days"),
     ),
     TableSpec(
         "brand_metrics",
         "Sales, margin and stock by the current brand of each product.",
         PRODUCT_DEPS,
         _product_lineage("brand"),
+        facts=("fact_order_items", "fact_inventory"),
+        # the state is grouped by each product's current brand: a move rebuilds it whole
+        marker="SELECT md5(coalesce(json_agg(json_build_array(product_id, coalesce(brand, 'Unknown')) "
+        "ORDER BY product_id)::text, '')) FROM warehouse.dim_products WHERE is_current AND product_id <> 'UNKNOWN'",
+        state_tables=("ops.brand_month", "ops.brand_stock_month", "ops.brand_snapshot_days"),
     ),
     TableSpec(
         "campaign_attribution",
@@ -173,6 +185,13 @@ TABLES: list[TableSpec] = [
             "attributed_gross_profit": [(wh("fact_orders"), "gross_profit")],
             "roas": [(wh("fact_orders"), "net_revenue"), (wh("dim_marketing_campaigns"), "budget")],
         },
+        facts=("fact_orders", "fact_clickstream"),
+        reach=6,  # a touch counts for the orders of its day and the 6 days after it
+        # what the attribution reads of the campaigns: a change recomputes every order
+        marker="SELECT md5(coalesce(json_agg(json_build_array(campaign_id, start_date, end_date) "
+        "ORDER BY campaign_id)::text, '')) FROM warehouse.dim_marketing_campaigns "
+        "WHERE is_current AND campaign_id <> 'UNKNOWN'",
+        state_tables=("ops.campaign_order",),
     ),
 ]
 

@@ -2,6 +2,94 @@
 -- Money comes from the fact's point-in-time item measures (net revenue after the order's
 -- discount share, COGS at the cost in effect on the order date), matched on the natural key
 -- so sales of every version count. Stock is averaged over the snapshot days loaded.
+--
+-- Built incrementally from per-month state in ops (TableSpec facts: fact_order_items,
+-- fact_inventory): ops.product_month (recognized sales of a product in a calendar month; an
+-- order lies in one month, so distinct orders add up over months), ops.stock_month (stock
+-- summed over the month's snapshot days up to the as-of date) and ops.product_snapshot_days
+-- (how many snapshot days each month has up to the as-of date). Only the months in %(months)s are
+-- recomputed (every month when %(full)s), plus, for stock, the months between the previous and
+-- the current as-of date; the table is then rewritten from the state and the current products.
+
+CREATE TABLE IF NOT EXISTS ops.product_month (
+    month         date    NOT NULL,
+    product_id    text    NOT NULL,
+    units_sold    bigint  NOT NULL,
+    orders        bigint  NOT NULL,
+    net_revenue   numeric NOT NULL,
+    cogs          numeric NOT NULL,
+    gross_profit  numeric NOT NULL,
+    PRIMARY KEY (month, product_id)
+);
+
+CREATE TABLE IF NOT EXISTS ops.stock_month (
+    month       date   NOT NULL,
+    product_id  text   NOT NULL,
+    stock_sum   bigint NOT NULL,
+    PRIMARY KEY (month, product_id)
+);
+
+CREATE TABLE IF NOT EXISTS ops.product_snapshot_days (
+    month  date    NOT NULL PRIMARY KEY,
+    days   integer NOT NULL
+);
+
+-- The months to recompute: the changed fact days' months; for stock also every month between
+-- the as-of date of the last build (still in ops.analytics_builds) and this one.
+CREATE TEMP TABLE product_sales_months ON COMMIT DROP AS
+SELECT DISTINCT m::date AS month FROM unnest(%(months)s::date[]) AS m;
+
+CREATE TEMP TABLE product_stock_months ON COMMIT DROP AS
+SELECT month FROM product_sales_months
+UNION
+SELECT date_trunc('month', d)::date
+FROM ops.analytics_builds b,
+     generate_series(least(b.as_of, %(as_of)s::date), greatest(b.as_of, %(as_of)s::date), interval '1 day') AS d
+WHERE b.table_name = 'product_metrics' AND b.as_of IS DISTINCT FROM %(as_of)s::date;
+
+DELETE FROM ops.product_month
+WHERE %(full)s OR month = ANY(%(months)s::date[]);
+
+INSERT INTO ops.product_month
+SELECT date_trunc('month', i.order_date)::date,
+       i.product_id,
+       sum(i.quantity),
+       count(DISTINCT i.order_id),
+       sum(i.net_revenue),
+       sum(i.cogs),
+       sum(i.gross_profit)
+FROM warehouse.fact_order_items i
+WHERE i.is_recognized
+  AND (%(full)s OR (i.order_date >= (SELECT min(month) FROM product_sales_months)
+                    AND i.order_date < (SELECT max(month) + interval '1 month' FROM product_sales_months)
+                    AND date_trunc('month', i.order_date)::date IN (SELECT month FROM product_sales_months)))
+GROUP BY 1, 2;
+
+-- Stock per product and snapshot day of the stock months, up to the as-of date.
+CREATE TEMP TABLE product_stock_days ON COMMIT DROP AS
+SELECT i.snapshot_date, i.product_id, sum(i.current_stock) AS stock
+FROM warehouse.fact_inventory i
+WHERE i.snapshot_date <= %(as_of)s::date
+  AND (%(full)s OR (i.snapshot_date >= (SELECT min(month) FROM product_stock_months)
+                    AND i.snapshot_date < (SELECT max(month) + interval '1 month' FROM product_stock_months)
+                    AND date_trunc('month', i.snapshot_date)::date IN (SELECT month FROM product_stock_months)))
+GROUP BY 1, 2;
+
+DELETE FROM ops.stock_month
+WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM product_stock_months));
+
+INSERT INTO ops.stock_month
+SELECT date_trunc('month', snapshot_date)::date, product_id, sum(stock)
+FROM product_stock_days
+GROUP BY 1, 2;
+
+DELETE FROM ops.product_snapshot_days
+WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM product_stock_months));
+
+INSERT INTO ops.product_snapshot_days
+SELECT date_trunc('month', snapshot_date)::date, count(DISTINCT snapshot_date)
+FROM product_stock_days
+GROUP BY 1;
 
 CREATE TABLE IF NOT EXISTS analytics.product_metrics (
     product_id          text          PRIMARY KEY,
@@ -25,7 +113,7 @@ TRUNCATE analytics.product_metrics;
 
 INSERT INTO analytics.product_metrics
 WITH period AS (
-    SELECT (SELECT as_of FROM ops.run_context) - min(order_date) + 1 AS days
+    SELECT %(as_of)s::date - min(order_date) + 1 AS days
     FROM warehouse.fact_orders
 ),
 products AS (
@@ -38,22 +126,19 @@ products AS (
 ),
 sales AS (
     SELECT product_id,
-           sum(quantity)            AS units_sold,
-           count(DISTINCT order_id) AS orders,
-           sum(net_revenue)         AS net_revenue,
-           sum(cogs)                AS cogs,
-           sum(gross_profit)        AS gross_profit
-    FROM warehouse.fact_order_items
-    WHERE is_recognized
+           sum(units_sold)::bigint AS units_sold,
+           sum(orders)::bigint     AS orders,
+           sum(net_revenue)        AS net_revenue,
+           sum(cogs)               AS cogs,
+           sum(gross_profit)       AS gross_profit
+    FROM ops.product_month
     GROUP BY product_id
 ),
 stock AS (
     SELECT product_id,
-           sum(current_stock)::numeric
-             / (SELECT count(DISTINCT snapshot_date) FROM warehouse.fact_inventory
-                WHERE snapshot_date <= (SELECT as_of FROM ops.run_context)) AS avg_on_hand_units
-    FROM warehouse.fact_inventory
-    WHERE snapshot_date <= (SELECT as_of FROM ops.run_context)
+           sum(stock_sum)::numeric
+             / (SELECT sum(days)::bigint FROM ops.product_snapshot_days) AS avg_on_hand_units
+    FROM ops.stock_month
     GROUP BY product_id
 ),
 joined AS (
