@@ -103,12 +103,17 @@ TABLES: list[TableSpec] = [
         "cancelled/returned counted apart). Days without orders have zeros.",
         [wh("fact_orders")],
         {"sales_date": [(wh("fact_orders"), "order_date")], **_sales_lineage()},
+        # new_customers reads ops.customer_totals (kept by customer_metrics) only when that state
+        # has seen the same fact builds, else the facts: no dependency, so a failed customer
+        # check does not hold back the sales tables
+        facts=("fact_orders",),
     ),
     TableSpec(
         "monthly_sales",
         "Sales per calendar month with month-over-month net revenue growth %: the seasonal view.",
         [wh("fact_orders")],
         {"month": [(wh("fact_orders"), "order_date")], **_sales_lineage()},
+        facts=("fact_orders",),
     ),
     TableSpec(
         "customer_metrics",
@@ -127,6 +132,8 @@ TABLES: list[TableSpec] = [
                 (wh("dim_customers"), "registration_date"),
             ],
         },
+        facts=("fact_orders",),
+        state_tables=("ops.customer_day", "ops.customer_totals"),
     ),
     TableSpec(
         "segment_metrics",

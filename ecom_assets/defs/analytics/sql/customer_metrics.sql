@@ -1,6 +1,124 @@
 -- analytics.customer_metrics: one row per customer (current version), buyers or not.
 -- Orders are matched on the natural key, so every version of a customer counts; orders whose
 -- customer has no dimension row (unknown member) are left out and reported by the checks.
+--
+-- Built from state in ops that a new day updates for the day's customers only (TableSpec facts:
+-- fact_orders; the SQL gets %(full)s, %(days)s = the fact days changed since the last build):
+--   ops.customer_day    recognized orders per customer and order day: count, net revenue,
+--                       gross profit, and the day's first order (lowest order_id) and its value;
+--   ops.customer_totals one row per customer_id with a recognized order in fact_orders (with or
+--                       without a dimension row, as daily_sales' new_customers counts them):
+--                       totals, first/last order day, first order value (earliest day, then
+--                       lowest order_id: METRICS.md).
+-- A full build (first build, changed SQL, missing state, full_refresh) drops and rebuilds both
+-- from warehouse.fact_orders; an incremental one replaces the customer_day rows of the changed
+-- days and recomputes customer_totals for the customers those rows had or have (a customer left
+-- with no recognized order loses the row). The table itself is then rewritten whole from the
+-- current customers, customer_totals and the as-of date: days_since_last_order moves for every
+-- customer every day, and O(customers) is small next to the order history.
+-- daily_sales and monthly_sales read ops.customer_totals for new_customers (their own SQL files
+-- create the same table when this one has never run).
+
+SELECT set_config('ecom.customer_state_full', %(full)s::text, true);
+
+DO $$
+BEGIN
+    IF current_setting('ecom.customer_state_full')::boolean THEN
+        DROP TABLE IF EXISTS ops.customer_day;
+        DROP TABLE IF EXISTS ops.customer_totals;
+    END IF;
+END
+$$;
+
+CREATE TABLE IF NOT EXISTS ops.customer_day (
+    customer_id        text    NOT NULL,
+    order_date         date    NOT NULL,
+    orders             bigint  NOT NULL,
+    net_revenue        numeric NOT NULL,
+    gross_profit       numeric NOT NULL,
+    first_order_id     text    NOT NULL,
+    first_order_value  numeric NOT NULL,
+    PRIMARY KEY (customer_id, order_date)
+);
+
+CREATE INDEX IF NOT EXISTS customer_day_date_idx ON ops.customer_day (order_date);
+
+CREATE TABLE IF NOT EXISTS ops.customer_totals (
+    customer_id        text    PRIMARY KEY,
+    total_orders       bigint  NOT NULL,
+    total_spent        numeric NOT NULL,
+    gross_profit       numeric NOT NULL,
+    first_order_date   date    NOT NULL,
+    last_order_date    date    NOT NULL,
+    first_order_value  numeric NOT NULL
+);
+
+-- The customers whose totals this build recomputes (incremental builds only).
+CREATE TEMP TABLE customer_touched (customer_id text NOT NULL) ON COMMIT DROP;
+
+-- Full build: every day of the facts.
+INSERT INTO ops.customer_day
+SELECT customer_id,
+       order_date,
+       count(*),
+       sum(net_revenue),
+       sum(gross_profit),
+       (array_agg(order_id ORDER BY order_id))[1],
+       (array_agg(net_revenue ORDER BY order_id))[1]
+FROM warehouse.fact_orders
+WHERE %(full)s AND is_recognized
+GROUP BY customer_id, order_date;
+
+-- Incremental build: forget the changed days (the customers they had are touched) ...
+WITH gone AS (
+    DELETE FROM ops.customer_day
+    WHERE NOT %(full)s AND order_date = ANY(%(days)s::date[])
+    RETURNING customer_id
+)
+INSERT INTO pg_temp.customer_touched SELECT customer_id FROM gone;
+
+-- ... and read them again from the facts (the customers they have now are touched).
+WITH fresh AS (
+    INSERT INTO ops.customer_day
+    SELECT customer_id,
+           order_date,
+           count(*),
+           sum(net_revenue),
+           sum(gross_profit),
+           (array_agg(order_id ORDER BY order_id))[1],
+           (array_agg(net_revenue ORDER BY order_id))[1]
+    FROM warehouse.fact_orders
+    WHERE NOT %(full)s AND is_recognized AND order_date = ANY(%(days)s::date[])
+    GROUP BY customer_id, order_date
+    RETURNING customer_id
+)
+INSERT INTO pg_temp.customer_touched SELECT customer_id FROM fresh;
+
+DELETE FROM ops.customer_totals
+WHERE NOT %(full)s
+  AND customer_id = ANY(ARRAY(SELECT DISTINCT customer_id FROM pg_temp.customer_touched));
+
+INSERT INTO ops.customer_totals
+SELECT customer_id,
+       sum(orders),
+       sum(net_revenue),
+       sum(gross_profit),
+       min(order_date),
+       max(order_date),
+       (array_agg(first_order_value ORDER BY order_date))[1]
+FROM ops.customer_day
+WHERE %(full)s
+   OR customer_id = ANY(ARRAY(SELECT DISTINCT customer_id FROM pg_temp.customer_touched))
+GROUP BY customer_id;
+
+DO $$
+BEGIN
+    IF current_setting('ecom.customer_state_full')::boolean THEN
+        ANALYZE ops.customer_day;
+        ANALYZE ops.customer_totals;
+    END IF;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS analytics.customer_metrics (
     customer_id             text          PRIMARY KEY,
@@ -29,23 +147,6 @@ WITH customers AS (
     FROM warehouse.dim_customers
     WHERE is_current AND customer_id <> 'UNKNOWN'
 ),
-orders AS (
-    SELECT customer_id,
-           count(*)          AS total_orders,
-           sum(net_revenue)  AS total_spent,
-           sum(gross_profit) AS gross_profit,
-           min(order_date)   AS first_order_date,
-           max(order_date)   AS last_order_date
-    FROM warehouse.fact_orders
-    WHERE is_recognized
-    GROUP BY customer_id
-),
-first_order AS (
-    SELECT DISTINCT ON (customer_id) customer_id, net_revenue AS first_order_value
-    FROM warehouse.fact_orders
-    WHERE is_recognized
-    ORDER BY customer_id, order_date, order_id
-),
 joined AS (
     SELECT c.customer_id,
            coalesce(o.total_orders, 0)  AS total_orders,
@@ -53,14 +154,13 @@ joined AS (
            coalesce(o.gross_profit, 0)  AS gross_profit,
            o.first_order_date,
            o.last_order_date,
-           f.first_order_value,
-           (SELECT as_of FROM ops.run_context) - o.last_order_date AS days_since_last_order,
+           o.first_order_value,
+           %(as_of)s::date - o.last_order_date AS days_since_last_order,
            c.customer_segment,
            c.registration_date,
            o.first_order_date - c.registration_date AS days_to_first_purchase
     FROM customers c
-    LEFT JOIN orders o ON o.customer_id = c.customer_id
-    LEFT JOIN first_order f ON f.customer_id = c.customer_id
+    LEFT JOIN ops.customer_totals o ON o.customer_id = c.customer_id
 )
 SELECT customer_id,
        total_orders,

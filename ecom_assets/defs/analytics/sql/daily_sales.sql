@@ -1,5 +1,14 @@
 -- analytics.daily_sales: one row per day from the first order day to the as-of date (METRICS.md).
--- Rebuilt whole inside the asset's transaction; days without orders have zeros.
+-- Days without orders have zeros.
+--
+-- Incremental (TableSpec facts: fact_orders; %(days)s = fact days changed since the last build):
+-- the rows of the changed days and the rows outside [first order day, as-of date] are deleted,
+-- then every day of that range without a row is computed from the facts of that day (the
+-- changed days, and the days the range gained; a full build deletes every row first, so it
+-- computes every day). new_customers is then set for every day from ops.customer_totals (one
+-- row per customer: O(customers)), kept by customer_metrics, when that table has seen the same
+-- fact builds as this one; otherwise (a full build, or customer_metrics not built since the facts
+-- changed) it is computed from the facts as before.
 
 CREATE TABLE IF NOT EXISTS analytics.daily_sales (
     sales_date        date          PRIMARY KEY,
@@ -13,15 +22,31 @@ CREATE TABLE IF NOT EXISTS analytics.daily_sales (
     items_sold        bigint        NOT NULL
 );
 
-TRUNCATE analytics.daily_sales;
+-- Same definition as in customer_metrics.sql (which owns it): lets this file run before that one.
+CREATE TABLE IF NOT EXISTS ops.customer_totals (
+    customer_id        text    PRIMARY KEY,
+    total_orders       bigint  NOT NULL,
+    total_spent        numeric NOT NULL,
+    gross_profit       numeric NOT NULL,
+    first_order_date   date    NOT NULL,
+    last_order_date    date    NOT NULL,
+    first_order_value  numeric NOT NULL
+);
+
+DELETE FROM analytics.daily_sales
+WHERE %(full)s
+   OR sales_date = ANY(%(days)s::date[])
+   OR sales_date NOT BETWEEN coalesce((SELECT min(order_date) FROM warehouse.fact_orders), 'infinity')
+                         AND %(as_of)s::date;
 
 INSERT INTO analytics.daily_sales
 WITH days AS (
     SELECT d::date AS sales_date
     FROM generate_series(
         (SELECT min(order_date) FROM warehouse.fact_orders),
-        (SELECT as_of FROM ops.run_context),
+        %(as_of)s::date,
         interval '1 day') AS d
+    WHERE NOT EXISTS (SELECT 1 FROM analytics.daily_sales s WHERE s.sales_date = d::date)
 ),
 by_day AS (
     SELECT order_date,
@@ -32,13 +57,8 @@ by_day AS (
            count(*) FILTER (WHERE NOT is_recognized)                   AS cancelled_orders,
            coalesce(sum(units) FILTER (WHERE is_recognized), 0)        AS items_sold
     FROM warehouse.fact_orders
+    WHERE %(full)s OR order_date = ANY(ARRAY(SELECT sales_date FROM days))
     GROUP BY order_date
-),
-first_orders AS (
-    SELECT first_day, count(*) AS new_customers
-    FROM (SELECT customer_id, min(order_date) AS first_day
-          FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
-    GROUP BY first_day
 )
 SELECT d.sales_date,
        coalesce(b.orders, 0),
@@ -46,10 +66,43 @@ SELECT d.sales_date,
        round(coalesce(b.gross_profit, 0), 2),
        CASE WHEN b.orders > 0 THEN round(b.net_revenue / b.orders, 2) END,
        coalesce(b.unique_customers, 0),
-       coalesce(f.new_customers, 0),
+       0,
        coalesce(b.cancelled_orders, 0),
        coalesce(b.items_sold, 0)
 FROM days d
 LEFT JOIN by_day b ON b.order_date = d.sales_date
-LEFT JOIN first_orders f ON f.first_day = d.sales_date
 ORDER BY d.sales_date;
+
+-- new_customers of every day: customers whose first recognized order falls on it.
+WITH state_current AS (
+    -- customer_metrics saw exactly the fact_orders builds this build sees
+    SELECT NOT %(full)s AND NOT EXISTS (
+        SELECT 1
+        FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
+        FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
+                   WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
+        WHERE b.build_id IS DISTINCT FROM s.build_id
+    ) AS ok
+),
+first_days AS (
+    SELECT first_order_date AS first_day
+    FROM ops.customer_totals
+    WHERE (SELECT ok FROM state_current)
+    UNION ALL
+    SELECT min(order_date)
+    FROM warehouse.fact_orders
+    WHERE NOT (SELECT ok FROM state_current) AND is_recognized
+    GROUP BY customer_id
+),
+first_orders AS (
+    SELECT first_day, count(*) AS new_customers FROM first_days GROUP BY first_day
+),
+target AS (
+    SELECT s.sales_date, coalesce(f.new_customers, 0) AS new_customers
+    FROM analytics.daily_sales s
+    LEFT JOIN first_orders f ON f.first_day = s.sales_date
+)
+UPDATE analytics.daily_sales s
+SET new_customers = t.new_customers
+FROM target t
+WHERE t.sales_date = s.sales_date AND s.new_customers <> t.new_customers;

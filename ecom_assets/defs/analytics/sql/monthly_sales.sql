@@ -1,5 +1,13 @@
 -- analytics.monthly_sales: the daily figures by calendar month, with month-over-month growth.
 -- Distinct customers do not add up over days, so this reads the fact, not daily_sales.
+--
+-- Incremental (TableSpec facts: fact_orders; %(months)s = the months of the fact days changed
+-- since the last build): deleted and recomputed from the facts are the changed months, the
+-- months outside [first order month, as-of month], and the months of the previous and the
+-- current as-of date (a month's figures stop at the as-of date; the previous as-of month is the
+-- last row of the table). A full build deletes every row first, so it computes every month.
+-- new_customers (from ops.customer_totals when customer_metrics has seen the same fact builds,
+-- else from the facts, as daily_sales does) and the growth are then set for every month.
 
 CREATE TABLE IF NOT EXISTS analytics.monthly_sales (
     month                   date          PRIMARY KEY,
@@ -14,15 +22,34 @@ CREATE TABLE IF NOT EXISTS analytics.monthly_sales (
     net_revenue_growth_pct  numeric(10,2)
 );
 
-TRUNCATE analytics.monthly_sales;
+-- Same definition as in customer_metrics.sql (which owns it): lets this file run before that one.
+CREATE TABLE IF NOT EXISTS ops.customer_totals (
+    customer_id        text    PRIMARY KEY,
+    total_orders       bigint  NOT NULL,
+    total_spent        numeric NOT NULL,
+    gross_profit       numeric NOT NULL,
+    first_order_date   date    NOT NULL,
+    last_order_date    date    NOT NULL,
+    first_order_value  numeric NOT NULL
+);
+
+DELETE FROM analytics.monthly_sales
+WHERE %(full)s
+   OR month = ANY(%(months)s::date[])
+   OR month = date_trunc('month', %(as_of)s::date)
+   OR month = (SELECT max(month) FROM analytics.monthly_sales)
+   OR month NOT BETWEEN coalesce(date_trunc('month', (SELECT min(order_date) FROM warehouse.fact_orders))::date,
+                                 'infinity')
+                    AND date_trunc('month', %(as_of)s::date)::date;
 
 INSERT INTO analytics.monthly_sales
 WITH months AS (
     SELECT m::date AS month
     FROM generate_series(
         date_trunc('month', (SELECT min(order_date) FROM warehouse.fact_orders)),
-        date_trunc('month', (SELECT as_of FROM ops.run_context)),
+        date_trunc('month', %(as_of)s::date),
         interval '1 month') AS m
+    WHERE NOT EXISTS (SELECT 1 FROM analytics.monthly_sales s WHERE s.month = m::date)
 ),
 by_month AS (
     SELECT date_trunc('month', order_date)::date AS month,
@@ -33,38 +60,73 @@ by_month AS (
            count(*) FILTER (WHERE NOT is_recognized)                   AS cancelled_orders,
            coalesce(sum(units) FILTER (WHERE is_recognized), 0)        AS items_sold
     FROM warehouse.fact_orders
-    WHERE order_date <= (SELECT as_of FROM ops.run_context)
+    WHERE order_date <= %(as_of)s::date
+      AND (%(full)s
+           OR (order_date >= (SELECT min(month) FROM months)
+               AND order_date < (SELECT (max(month) + interval '1 month')::date FROM months)
+               AND date_trunc('month', order_date)::date = ANY(ARRAY(SELECT month FROM months))))
     GROUP BY 1
+)
+SELECT m.month,
+       coalesce(b.orders, 0),
+       round(coalesce(b.net_revenue, 0), 2),
+       round(coalesce(b.gross_profit, 0), 2),
+       CASE WHEN b.orders > 0 THEN round(b.net_revenue / b.orders, 2) END,
+       coalesce(b.unique_customers, 0),
+       0,
+       coalesce(b.cancelled_orders, 0),
+       coalesce(b.items_sold, 0),
+       NULL
+FROM months m
+LEFT JOIN by_month b ON b.month = m.month
+ORDER BY m.month;
+
+-- new_customers of every month: customers whose first recognized order falls in it.
+WITH state_current AS (
+    -- customer_metrics saw exactly the fact_orders builds this build sees
+    SELECT NOT %(full)s AND NOT EXISTS (
+        SELECT 1
+        FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
+        FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
+                   WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
+        WHERE b.build_id IS DISTINCT FROM s.build_id
+    ) AS ok
+),
+first_days AS (
+    SELECT first_order_date AS first_day
+    FROM ops.customer_totals
+    WHERE (SELECT ok FROM state_current)
+    UNION ALL
+    SELECT min(order_date)
+    FROM warehouse.fact_orders
+    WHERE NOT (SELECT ok FROM state_current) AND is_recognized
+    GROUP BY customer_id
 ),
 first_orders AS (
     SELECT date_trunc('month', first_day)::date AS month, count(*) AS new_customers
-    FROM (SELECT customer_id, min(order_date) AS first_day
-          FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
+    FROM first_days
     GROUP BY 1
 ),
-filled AS (
-    SELECT m.month,
-           coalesce(b.orders, 0)           AS orders,
-           coalesce(b.net_revenue, 0)      AS net_revenue,
-           coalesce(b.gross_profit, 0)     AS gross_profit,
-           coalesce(b.unique_customers, 0) AS unique_customers,
-           coalesce(f.new_customers, 0)    AS new_customers,
-           coalesce(b.cancelled_orders, 0) AS cancelled_orders,
-           coalesce(b.items_sold, 0)       AS items_sold
-    FROM months m
-    LEFT JOIN by_month b ON b.month = m.month
-    LEFT JOIN first_orders f ON f.month = m.month
+target AS (
+    SELECT s.month, coalesce(f.new_customers, 0) AS new_customers
+    FROM analytics.monthly_sales s
+    LEFT JOIN first_orders f ON f.month = s.month
 )
-SELECT month,
-       orders,
-       round(net_revenue, 2),
-       round(gross_profit, 2),
-       CASE WHEN orders > 0 THEN round(net_revenue / orders, 2) END,
-       unique_customers,
-       new_customers,
-       cancelled_orders,
-       items_sold,
-       round((net_revenue - lag(net_revenue) OVER w) / nullif(lag(net_revenue) OVER w, 0) * 100, 2)
-FROM filled
-WINDOW w AS (ORDER BY month)
-ORDER BY month;
+UPDATE analytics.monthly_sales s
+SET new_customers = t.new_customers
+FROM target t
+WHERE t.month = s.month AND s.new_customers <> t.new_customers;
+
+-- Month-over-month net revenue growth of every month (net_revenue holds the exact sum: the
+-- facts' amounts have two decimals).
+WITH growth AS (
+    SELECT month,
+           round((net_revenue - lag(net_revenue) OVER w) / nullif(lag(net_revenue) OVER w, 0) * 100, 2)
+               AS pct
+    FROM analytics.monthly_sales
+    WINDOW w AS (ORDER BY month)
+)
+UPDATE analytics.monthly_sales s
+SET net_revenue_growth_pct = g.pct
+FROM growth g
+WHERE g.month = s.month AND s.net_revenue_growth_pct IS DISTINCT FROM g.pct;
