@@ -397,6 +397,34 @@ def test_partitions_are_created_on_demand_and_one_day_reads_one(wh_url: str) -> 
     )
     assert "fact_orders_2026_02" in plan
     assert "fact_orders_2026_01" not in plan and "fact_orders_2026_03" not in plan
+    # New months are loaded bare and attached: each partition ends up with every index of the
+    # parent, attached to it (the primary key included), and the rows are all there.
+    for fact in ("fact_orders", "fact_order_items"):
+        parent_indexes = rows(
+            wh_url,
+            "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass",
+            (f"warehouse.{fact}",),
+        )[0][0]
+        assert parent_indexes >= 4
+        for month in ("2026_01", "2026_02", "2026_03"):
+            attached = rows(
+                wh_url,
+                "SELECT count(*) FROM pg_index x JOIN pg_inherits i ON i.inhrelid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass",
+                (f"warehouse.{fact}_{month}",),
+            )[0][0]
+            assert attached == parent_indexes, (fact, month)
+    per_month = rows(
+        wh_url,
+        "SELECT date_trunc('month', order_date)::date::text, count(*) FROM warehouse.fact_orders "
+        "GROUP BY 1 ORDER BY 1",
+    )
+    staged = rows(
+        wh_url,
+        "SELECT date_trunc('month', _day)::date::text, count(DISTINCT order_id) FROM staging.orders "
+        "GROUP BY 1 ORDER BY 1",
+    )
+    assert per_month == staged and len(per_month) == 3
 
 
 def test_rematerializing_changes_nothing_and_a_new_day_costs_one_day(wh_url: str) -> None:

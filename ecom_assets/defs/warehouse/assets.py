@@ -510,6 +510,37 @@ def plan_days(
     return plan
 
 
+def partition_name(fact: str, month: dt.date) -> str:
+    """The month partition's name, as ``warehouse.ensure_month_partition`` makes it."""
+    return f"{fact}_{month:%Y_%m}"
+
+
+def partition_exists(conn: psycopg.Connection, fact: str, month: dt.date) -> bool:
+    name = f"warehouse.{partition_name(fact, month)}"
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+
+def load_new_partition(conn: psycopg.Connection, spec: FactSpec, month: dt.date, days: list[dt.date]) -> None:
+    """Create a month partition with its rows already in it: load a bare table, then attach it.
+
+    Inserting a backfill into the attached partition maintains its six indexes row by row;
+    attaching a loaded table builds each missing index in one sorted pass instead (measured
+    on fact_order_items at scale 100: 43 s against 82 s, BENCHMARKS.md). The table is new in
+    this transaction, so nobody reads it before the commit.
+    """
+    child = sql.Identifier("warehouse", partition_name(spec.name, month))
+    parent = sql.Identifier("warehouse", spec.name)
+    conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(child, parent))
+    if days:
+        run_statements(conn, f"{spec.name}.sql", {"days": days}, target=child)
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+            parent, child, sql.Literal(month), sql.Literal(next_month)
+        )
+    )
+
+
 def build_fact(
     context: dg.AssetExecutionContext, config: FactConfig, warehouse: PostgresResource, spec: FactSpec
 ) -> dg.MaterializeResult:
@@ -521,15 +552,17 @@ def build_fact(
     date_col = sql.Identifier(spec.date_column)
     with warehouse.get_connection() as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (spec.name,))
-        for month in month_starts(start, end):
-            conn.execute("SELECT warehouse.ensure_month_partition(%s, %s)", (spec.name, month))
+        new_months = [m for m in month_starts(start, end) if not partition_exists(conn, spec.name, m)]
         max_change = max_dim_change(conn)
         plan = plan_days(conn, spec, start, end, max_change, config.full_refresh)
         built_days = [d for d in plan.rebuild if d not in set(plan.gone)]
         if plan.rebuild:
             run_statements(conn, "fact_delete.sql", {"days": plan.rebuild}, fact=fact, date_col=date_col)
-        if built_days:
-            run_statements(conn, f"{spec.name}.sql", {"days": built_days})
+        old_days = [d for d in built_days if d.replace(day=1) not in new_months]
+        if old_days:
+            run_statements(conn, f"{spec.name}.sql", {"days": old_days}, target=fact)
+        for month in new_months:
+            load_new_partition(conn, spec, month, [d for d in built_days if d.replace(day=1) == month])
         run_statements(
             conn,
             "fact_ledger.sql",

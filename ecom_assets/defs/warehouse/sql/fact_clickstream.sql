@@ -1,7 +1,8 @@
--- fact_clickstream for the days %(days)s (staging _day), after those days were deleted.
+-- fact_clickstream for the days %(days)s (staging _day), after those days were deleted, into the
+-- target: the fact, or a new month partition loaded before its indexes exist (assets.py).
 -- customer/product keys point in time; anonymous events (no id) keep a NULL key, an id with no
 -- dimension version gets -1. utm_campaign is the page_url's utm_campaign query parameter.
-INSERT INTO warehouse.fact_clickstream (
+INSERT INTO {target} (
     event_id, session_id, event_ts, event_date, customer_sk, customer_id, product_sk, product_id,
     event_type, page_url, utm_campaign, device_type, browser, country, duration_seconds)
 WITH events AS (

@@ -1,6 +1,6 @@
 -- fact_inventory for the days %(days)s (staging _day), after those days were deleted. A file
 -- without snapshot_date is one snapshot taken on its day (DATA_CONTRACT).
-INSERT INTO warehouse.fact_inventory (
+INSERT INTO {target} (
     inventory_id, snapshot_date, product_sk, product_id, warehouse_location, current_stock,
     reserved_stock, reorder_point, max_stock, last_restocked, supplier_id, lead_time_days)
 WITH snapshots AS (

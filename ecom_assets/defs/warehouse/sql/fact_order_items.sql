@@ -6,7 +6,7 @@
 -- revenues add up exactly to the order's net revenue; unit_cost = cost_price of the product
 -- version in effect; cogs = quantity * unit_cost; gross_profit = net_revenue - cogs.
 -- An item whose order is not staged on its day gets no discount, customer -1 and is not recognized.
-INSERT INTO warehouse.fact_order_items (
+INSERT INTO {target} (
     order_item_id, order_id, order_date, customer_sk, product_sk, product_id, quantity, unit_price,
     total_price, discount_share, net_revenue, unit_cost, cogs, gross_profit, is_recognized,
     customer_id)

@@ -2,7 +2,7 @@
 -- same days of fact_order_items (built first) for cogs, item count and units.
 -- net_revenue = subtotal - discount_amount (tax and shipping are pass-through);
 -- is_recognized = status not Cancelled/Returned, case-insensitive (METRICS.md).
-INSERT INTO warehouse.fact_orders (
+INSERT INTO {target} (
     order_id, order_date, customer_sk, customer_id, order_status, payment_method, is_recognized,
     subtotal, discount_amount, shipping_cost, tax_amount, total_amount, net_revenue, cogs,
     gross_profit, item_count, units, delivery_date)
