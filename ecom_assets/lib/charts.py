@@ -12,14 +12,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import importlib.metadata
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import altair as alt
@@ -30,6 +31,22 @@ from pypdf import PdfReader, PdfWriter
 
 # "Top products by profit margin" only ranks products with at least this many units (METRICS.md).
 TOP_PRODUCTS_MIN_UNITS = 5
+
+# Every chart's data is bounded, whatever the scale or the length of the history, so the page, the
+# PDF and the time to build them stay the same size as the shop grows (the SQL applies these):
+SCATTER_POINTS = 300  # margin vs units sold: the best-selling products, one point each
+MAX_CAMPAIGNS = 20  # campaign charts: the campaigns with the largest budgets
+MAX_BRANDS = 15  # revenue and margin by brand: the brands with the most net revenue
+STRIP_POINTS = 731  # the daily strip: per day up to two years, then per week, then per month
+HISTOGRAM_BINS = 30  # days to first purchase: bins of 1, 2, 5, 10, 20, 50, ... days
+QUERY_PARAMS: dict[str, int] = {
+    "min_units": TOP_PRODUCTS_MIN_UNITS,
+    "scatter_points": SCATTER_POINTS,
+    "max_campaigns": MAX_CAMPAIGNS,
+    "max_brands": MAX_BRANDS,
+    "strip_points": STRIP_POINTS,
+    "max_bins": HISTOGRAM_BINS,
+}
 
 # One palette for every chart (Tableau 10: distinct hues, readable on white, colour-blind tolerant).
 PALETTE = [
@@ -84,12 +101,11 @@ def load_frames(conn: psycopg.Connection, sql_dir: Path) -> dict[str, pd.DataFra
     Numerics arrive as ``Decimal`` and dates as ``date``: money stays exact for the KPI
     tiles, and :func:`_records` turns them into JSON numbers and ISO dates for the charts.
     """
-    params = {"min_units": TOP_PRODUCTS_MIN_UNITS}
     frames: dict[str, pd.DataFrame] = {}
     for path in sorted(sql_dir.glob("*.sql")):
         text = path.read_text(encoding="utf-8")
         with conn.cursor() as cur:
-            cur.execute(text, params if "%(" in text else None)
+            cur.execute(text, QUERY_PARAMS if "%(" in text else None)
             cols = [d.name for d in cur.description]
             frames[path.stem] = pd.DataFrame(cur.fetchall(), columns=cols, dtype=object)
     return frames
@@ -168,6 +184,20 @@ def _data(frame: pd.DataFrame) -> alt.Data:
     return alt.Data(values=_records(frame))
 
 
+def _first(frame: pd.DataFrame, column: str, default: object = None) -> object:
+    """The column's value in the first row (the SQL repeats totals and grains on every row)."""
+    return frame[column].iloc[0] if len(frame) else default
+
+
+def _total(frame: pd.DataFrame, column: str) -> int:
+    """How many rows there were before the query's LIMIT (at least as many as it returned)."""
+    return max(int(_first(frame, column, 0)), len(frame))
+
+
+# The overview strip's grain (daily_trend.sql): axis title and tooltip label.
+STRIP_GRAIN = {"day": ("Daily", "Day"), "week": ("Weekly", "Week of"), "month": ("Monthly", "Month")}
+
+
 # ---------------------------------------------------------------- chart specs
 
 
@@ -183,14 +213,22 @@ class ChartSpec:
     segment_param: str | None = None  # the signal the page's segment filter sets
 
     def spec(self) -> dict[str, object]:
-        """The stand-alone spec, with the shared config."""
-        spec = self.chart.to_dict()
-        spec["config"] = CONFIG
-        return spec
+        """The stand-alone spec, with the shared config (the page's chart)."""
+        return {**self._dict, "config": CONFIG}
+
+    def titled_spec(self) -> dict[str, object]:
+        """The spec with title and caption inside it (a PNG carries no page around it)."""
+        return {**self._dict, "title": {"text": self.title, "subtitle": self.caption}, "config": CONFIG}
 
     def titled(self) -> alt.TopLevelMixin:
-        """The chart with title and caption inside it (the PDF and PNGs carry no page around them)."""
+        """The chart with title and caption inside it (the PDF carries no page around it)."""
         return self.chart.properties(title=alt.Title(self.title, subtitle=self.caption))
+
+    @cached_property
+    def _dict(self) -> dict[str, object]:
+        # Not validated against the Vega-Lite schema here: that walks every data value and cost
+        # more than a second a build; test_bounds validates every spec once instead.
+        return self.chart.to_dict(validate=False)
 
 
 @dataclass
@@ -238,8 +276,11 @@ def executive(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         )
         .properties(width=560, height=240)
     )
+    strip = frames["daily_trend"]
+    grain = str(_first(strip, "grain", "day"))
+    strip_title, strip_tip = STRIP_GRAIN[grain]
     overview = (
-        alt.Chart(_data(frames["daily_trend"]))
+        alt.Chart(_data(strip))
         .mark_area(color=REVENUE_COLOR, opacity=0.6)
         .encode(
             x=alt.X(
@@ -248,9 +289,9 @@ def executive(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
                 scale=alt.Scale(type="utc"),
                 axis=alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True),
             ),
-            y=alt.Y("net_revenue:Q", title="Daily", axis=alt.Axis(format=MONEY_AXIS, tickCount=2)),
+            y=alt.Y("net_revenue:Q", title=strip_title, axis=alt.Axis(format=MONEY_AXIS, tickCount=2)),
             tooltip=[
-                alt.Tooltip("sales_date:T", title="Day", format="%Y-%m-%d", formatType="utc"),
+                alt.Tooltip("sales_date:T", title=strip_tip, format="%Y-%m-%d", formatType="utc"),
                 alt.Tooltip("net_revenue:Q", title="Net revenue", format=MONEY),
                 alt.Tooltip("orders:Q", title="Orders", format=","),
             ],
@@ -305,7 +346,9 @@ def executive(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         ChartSpec(
             "exec_trend",
             "Monthly net revenue and gross profit",
-            "Recognized orders per calendar month; drag on the daily strip to narrow the months shown.",
+            "Recognized orders per calendar month; drag on the "
+            + ("daily strip" if grain == "day" else f"strip ({strip_title.lower()} net revenue)")
+            + " to narrow the months shown.",
             trend_chart,
             key=True,
         ),
@@ -400,8 +443,12 @@ def products(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         )
         return alt.hconcat(revenue, margin, spacing=6)
 
+    points = frames["product_scatter"]
+    sold = _total(points, "products_sold")
+    brands = frames["brands"]
+    n_brands = _total(brands, "brands_total")
     scatter = (
-        alt.Chart(_data(frames["product_scatter"]))
+        alt.Chart(_data(points.drop(columns="products_sold")))
         .mark_circle(size=60, opacity=0.75)
         .encode(
             x=alt.X("units_sold:Q", title="Units sold", scale=alt.Scale(zero=True), axis=COUNT_AXIS),
@@ -486,13 +533,23 @@ def products(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         ChartSpec(
             "prod_brand",
             "Revenue and margin by brand",
-            "The 15 brands with the most net revenue; margin % on the right.",
-            revenue_margin(frames["brands"], "brand", "Brand"),
+            (
+                f"The {len(brands):,} brands with the most net revenue, of {n_brands:,}"
+                if n_brands > len(brands)
+                else "Every brand, most net revenue first"
+            )
+            + "; margin % on the right.",
+            revenue_margin(brands.drop(columns="brands_total"), "brand", "Brand"),
         ),
         ChartSpec(
             "prod_scatter",
-            "Margin vs units sold",
-            "One point per product that sold, coloured by category; scroll to zoom, drag to pan.",
+            "Margin vs units sold" + (f": the {len(points):,} best sellers" if sold > len(points) else ""),
+            (
+                f"The {len(points):,} products with the most units sold, of {sold:,} that sold"
+                if sold > len(points)
+                else "One point per product that sold"
+            )
+            + "; coloured by category; scroll to zoom, drag to pan.",
             scatter,
         ),
         ChartSpec(
@@ -542,16 +599,14 @@ def customers(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         alt.Chart(_data(frames["days_to_first"]))
         .add_params(p_days)
         .transform_filter(f_days)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=PALETTE[0], binSpacing=1)
         .encode(
-            x=alt.X(
-                "days_to_first_purchase:Q",
-                bin=alt.Bin(maxbins=30),
-                title="Days from registration to first purchase",
-            ),
+            # Binned in SQL (days_to_first.sql): days_from .. days_to is one bin.
+            x=alt.X("days_from:Q", bin="binned", title="Days from registration to first purchase"),
+            x2="days_to:Q",
             y=alt.Y("sum(customers):Q", title="Buyers", axis=COUNT_AXIS),
             tooltip=[
-                alt.Tooltip("days_to_first_purchase:Q", bin=alt.Bin(maxbins=30), title="Days"),
+                alt.Tooltip("days:N", title="Days"),
                 alt.Tooltip("sum(customers):Q", title="Buyers", format=","),
             ],
         )
@@ -621,6 +676,13 @@ def customers(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         alt.Tooltip("reported_roi:Q", title="Reported ROI", format=".2f"),
     ]
     camp = frames["campaigns"]
+    n_camps = _total(camp, "campaigns_total")
+    camp = camp.drop(columns="campaigns_total")
+    which = (
+        f" The {len(camp):,} campaigns with the largest budgets, of {n_camps:,}."
+        if n_camps > len(camp)
+        else ""
+    )
     camp_base = alt.Chart(_data(camp)).encode(
         y=alt.Y("campaign_id:N", title=None, sort=alt.SortField("roi_pct", order="descending")),
         color=alt.Color("channel:N", title="Channel"),
@@ -721,7 +783,7 @@ def customers(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         ChartSpec(
             "cust_campaigns",
             "Campaign effectiveness",
-            "Last-touch attributed revenue, ROAS and ROI % per campaign, best ROI first.",
+            "Last-touch attributed revenue, ROAS and ROI % per campaign, best ROI first." + which,
             campaigns,
         ),
         ChartSpec(
@@ -734,7 +796,7 @@ def customers(frames: dict[str, pd.DataFrame]) -> list[ChartSpec]:
         ChartSpec(
             "cust_reported",
             "Reported vs attributed",
-            "Conversions the ad platform reported against the orders our last-touch rule attributes.",
+            "Conversions the ad platform reported against the orders our last-touch rule attributes." + which,
             reported,
         ),
     ]
@@ -769,9 +831,34 @@ def build_dashboards(frames: dict[str, pd.DataFrame]) -> list[Dashboard]:
 
 
 @cache
-def javascript_bundle() -> str:
-    """Vega + Vega-Lite + vega-embed as one script, from the vl-convert wheel (no network)."""
-    return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+def javascript_bundle(cache_dir: Path | None = None) -> str:
+    """Vega + Vega-Lite + vega-embed as one script, from the vl-convert wheel (no network).
+
+    vl-convert bundles the modules anew on every call (2-5 s), and each ``ecom run`` is a new
+    process: with ``cache_dir`` the script is kept in a file named by the vl-convert and
+    Vega-Lite versions, so only the first build after installing a new vl-convert pays for it.
+    """
+    if cache_dir is None:
+        return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    name = f"vega-bundle-vlconvert{importlib.metadata.version('vl-convert-python')}-vl{VEGA_LITE_VERSION}.js"
+    path = cache_dir / name
+    try:
+        text = path.read_text(encoding="utf-8")
+        if text.endswith(BUNDLE_END):
+            return text[: -len(BUNDLE_END)]
+    except OSError:
+        pass
+    text = vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # The end marker tells a complete file from one cut short; the pid keeps concurrent builds
+    # from writing the same temporary file.
+    tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
+    tmp.write_text(text + BUNDLE_END, encoding="utf-8")
+    tmp.replace(path)
+    return text
+
+
+BUNDLE_END = "\n/* end of the vl-convert bundle */\n"
 
 
 def _script_safe(text: str) -> str:
@@ -841,7 +928,11 @@ PAGE_JS = """
 
 
 def render_html(
-    dashboards: list[Dashboard], kpis: Kpis, segments: Iterable[str], note: str | None = None
+    dashboards: list[Dashboard],
+    kpis: Kpis,
+    segments: Iterable[str],
+    note: str | None = None,
+    cache_dir: Path | None = None,
 ) -> str:
     """The whole page: CSS, the JavaScript bundle, the specs with their data, all inline.
 
@@ -880,7 +971,7 @@ def render_html(
         parts.append("</div></section>")
         sections.append("".join(parts))
     as_of = kpis.as_of.isoformat() if kpis.as_of else "n/a"
-    spec_json = json.dumps(specs).replace("</", "<\\/")
+    spec_json = json.dumps(specs, separators=(",", ":")).replace("</", "<\\/")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -890,7 +981,7 @@ def render_html(
         f'shipping{" · " + esc(note) if note else ""}</div><nav role="tablist">{nav}</nav></header>'
         f"{''.join(sections)}"
         "<footer>Definitions: docs/METRICS.md of the ecom-assets project. Hover a chart for exact values.</footer>"
-        f"<script>{_script_safe(javascript_bundle())}</script>"
+        f"<script>{_script_safe(javascript_bundle(cache_dir))}</script>"
         f'<script type="application/json" id="chart-specs">{spec_json}</script>'
         f"<script>{PAGE_JS}</script></body></html>\n"
     )
@@ -918,7 +1009,7 @@ def dashboard_page(dashboard: Dashboard, kpis: Kpis) -> dict[str, object]:
         title=alt.Title(dashboard.title, subtitle=subtitle, fontSize=20, subtitleFontSize=13, offset=16),
         padding=30,
     )
-    spec = page.to_dict()
+    spec = page.to_dict(validate=False)
     spec["config"] = CONFIG
     return spec
 
@@ -927,12 +1018,13 @@ def dashboard_pdf(dashboard: Dashboard, kpis: Kpis) -> bytes:
     return vlc.vegalite_to_pdf(dashboard_page(dashboard, kpis), vl_version=VEGA_LITE_VERSION)
 
 
-def render_pdf(dashboards: list[Dashboard], kpis: Kpis, pool: ThreadPoolExecutor | None = None) -> bytes:
+def render_pdf(dashboards: list[Dashboard], kpis: Kpis) -> bytes:
     """The dashboards' pages merged into one document (one page each).
 
-    vl-convert releases the GIL while it renders, so pages render side by side in ``pool``.
+    One after the other: vl-convert 1.9 holds the GIL while it converts and renders on a single
+    worker, so threads only made it slower (measured).
     """
-    pages = (pool.map if pool else map)(lambda d: dashboard_pdf(d, kpis), dashboards)
+    pages = [dashboard_pdf(d, kpis) for d in dashboards]
     writer = PdfWriter()
     for pdf in pages:
         for page in PdfReader(io.BytesIO(pdf)).pages:
@@ -944,9 +1036,7 @@ def render_pdf(dashboards: list[Dashboard], kpis: Kpis, pool: ThreadPoolExecutor
 
 
 def chart_png(chart: ChartSpec, scale: float = 1.0) -> bytes:
-    spec = chart.titled().to_dict()
-    spec["config"] = CONFIG
-    return vlc.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=scale)
+    return vlc.vegalite_to_png(chart.titled_spec(), vl_version=VEGA_LITE_VERSION, scale=scale)
 
 
 def png_markdown(images: list[tuple[str, str, bytes]]) -> str:
@@ -978,23 +1068,26 @@ class Outputs:
 
 
 def write_dashboards(
-    conn: psycopg.Connection, sql_dir: Path, out_dir: Path, note: str | None = None
+    conn: psycopg.Connection,
+    sql_dir: Path,
+    out_dir: Path,
+    note: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Outputs:
     """Query, chart, and write ``dashboards.html``, ``dashboards.pdf`` and the key charts' PNGs.
 
     Files are written beside their final name and renamed, so a failure never leaves a
-    half-written dashboard where the last good one was.
+    half-written dashboard where the last good one was. ``cache_dir`` keeps the page's
+    JavaScript bundle between processes (see :func:`javascript_bundle`).
     """
     frames = load_frames(conn, sql_dir)
     kpis = Kpis.from_frame(frames["kpis"])
     dashboards = build_dashboards(frames)
     segments = [str(s) for s in frames["segments"]["customer_segment"]]
-    page = render_html(dashboards, kpis, segments, note)
+    page = render_html(dashboards, kpis, segments, note, cache_dir)
     key_charts = [(d, c) for d in dashboards for c in d.charts if c.key]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        pngs = pool.map(lambda dc: chart_png(dc[1]), key_charts)
-        pdf = render_pdf(dashboards, kpis, pool)
-        pngs = list(pngs)
+    pngs = [chart_png(c) for _, c in key_charts]
+    pdf = render_pdf(dashboards, kpis)
     out_dir.mkdir(parents=True, exist_ok=True)
     png_dir = out_dir / "dashboard_charts"
     png_dir.mkdir(exist_ok=True)

@@ -12,7 +12,14 @@ import pytest
 from ecom_assets.defs.dashboards.assets import SQL_DIR
 from ecom_assets.lib import charts
 from ecom_assets_tests.conftest import create_database, drop_database
-from ecom_assets_tests.dashboards.fixtures import create_analytics_fixture
+from ecom_assets_tests.dashboards.fixtures import (
+    EXTRA_BRANDS,
+    EXTRA_CAMPAIGNS,
+    EXTRA_DAYS,
+    EXTRA_PRODUCTS,
+    create_analytics_fixture,
+    grow_analytics_fixture,
+)
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +44,28 @@ def built(analytics_url: str, tmp_path_factory: pytest.TempPathFactory) -> Built
         frames = charts.load_frames(conn, SQL_DIR)
         outputs = charts.write_dashboards(conn, SQL_DIR, out_dir)
     return Built(outputs, frames)
+
+
+@dataclass
+class Grown:
+    """The hand-made layer grown past every chart's bound (test_bounds, test_browser)."""
+
+    url: str
+    frames: dict
+    charts: dict[str, charts.ChartSpec]
+
+
+@pytest.fixture(scope="session")
+def grown(admin_url: str) -> Iterator[Grown]:
+    url = create_database(admin_url, prefix="ecom_test_dash_big")
+    try:
+        create_analytics_fixture(url)
+        grow_analytics_fixture(
+            url, products=EXTRA_PRODUCTS, brands=EXTRA_BRANDS, campaigns=EXTRA_CAMPAIGNS, days=EXTRA_DAYS
+        )
+        with psycopg.connect(url) as conn:
+            frames = charts.load_frames(conn, SQL_DIR)
+        specs = {c.id: c for d in charts.build_dashboards(frames) for c in d.charts}
+        yield Grown(url, frames, specs)
+    finally:
+        drop_database(admin_url, url)

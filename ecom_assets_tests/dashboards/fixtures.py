@@ -23,6 +23,8 @@ from decimal import Decimal
 import psycopg
 from psycopg import sql
 
+from ecom_assets.lib import charts
+
 AS_OF = dt.date(2025, 3, 31)
 
 EXPECTED_KPIS = {
@@ -326,3 +328,53 @@ def create_analytics_fixture(url: str, *, empty: bool = False) -> None:
                     ),
                     rows,
                 )
+
+
+# How far grow_analytics_fixture goes past each bound of the charts.
+EXTRA_PRODUCTS = charts.SCATTER_POINTS + 50
+EXTRA_CAMPAIGNS = charts.MAX_CAMPAIGNS + 7
+EXTRA_BRANDS = charts.MAX_BRANDS + 5
+EXTRA_DAYS = charts.STRIP_POINTS + 100
+
+
+def grow_analytics_fixture(url: str, *, products: int, brands: int, campaigns: int, days: int) -> None:
+    """Add rows past every chart's bound to the hand-made layer at ``url`` (already created).
+
+    - ``products`` products P1000.. that sold 1, 2, .. units (the most units: the highest number);
+    - ``brands`` brands B1000.. and ``campaigns`` campaigns CMPX1000.. with growing revenue / budget;
+    - daily_sales for ``days`` days from 2015-01-01 (the fixture's own three days are in 2025);
+    - 300 buyers per segment with days_to_first_purchase spread over -30 .. 2,000 days.
+    """
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            """INSERT INTO analytics.product_metrics
+               (product_id, product_name, category, brand, units_sold, orders, net_revenue, gross_profit,
+                margin_pct, avg_on_hand_units)
+               SELECT 'P' || (1000 + i), 'Widget ' || i, 'Bulk', 'Acme', i, i, i * 10, i * 2, 20, 50
+               FROM generate_series(1, %s) AS i""",
+            (products,),
+        )
+        conn.execute(
+            """INSERT INTO analytics.brand_metrics (brand, units_sold, orders, net_revenue, gross_profit,
+                   margin_pct, products)
+               SELECT 'B' || (1000 + i), i, i, i * 100, i * 20, 20, 1 FROM generate_series(1, %s) AS i""",
+            (brands,),
+        )
+        conn.execute(
+            """INSERT INTO analytics.campaign_attribution (campaign_id, channel, budget, conversions,
+                   attributed_orders, attributed_revenue, attributed_gross_profit, roas, roi_pct)
+               SELECT 'CMPX' || (1000 + i), 'Email', 1000 + i, i, i, i * 10, i * 2, 0.5, -50 + i
+               FROM generate_series(1, %s) AS i""",
+            (campaigns,),
+        )
+        conn.execute(
+            """INSERT INTO analytics.daily_sales (sales_date, orders, net_revenue, gross_profit)
+               SELECT DATE '2015-01-01' + i, 1, 10.00, 4.00 FROM generate_series(0, %s - 1) AS i""",
+            (days,),
+        )
+        conn.execute(
+            """INSERT INTO analytics.customer_metrics (customer_id, total_orders, customer_segment,
+                   days_to_first_purchase)
+               SELECT 'X' || s || i, 1, s, -30 + mod(i * 7, 2031)
+               FROM unnest(ARRAY['Premium', 'Regular', 'Budget']) AS s, generate_series(1, 300) AS i"""
+        )

@@ -39,6 +39,8 @@ def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data
     assert md["key_charts"].value.count("data:image/png;base64,") == 6
     assert Path(md["chart_exec_trend"].value).read_bytes()[:4] == b"\x89PNG"
     assert not list((data_dir / "output").glob("*.tmp"))
+    # The page's JavaScript bundle is kept for the next run's process.
+    assert [p.suffix for p in (data_dir / "cache").iterdir()] == [".js"]
 
     # `ecom run` / `ecom demo` print exactly these two files as the run's outputs.
     from ecom_assets import runner

@@ -8,6 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from ecom_assets.defs.dashboards.assets import SQL_DIR
+from ecom_assets.lib import charts
 from ecom_assets_tests.dashboards.browser import Browser, chromium_or_skip
 from ecom_assets_tests.dashboards.fixtures import EXPECTED_KPIS
 
@@ -135,3 +137,32 @@ def test_dragging_on_the_daily_strip_narrows_the_trend(page: Browser) -> None:
     assert after.count("Mar 2025") == 1  # only the daily strip's own axis still shows March
     assert "Jan 2025" not in after and "Feb 2025" in after
     assert page.console_errors() == []
+
+
+def test_the_page_past_every_bound_renders_in_the_browser(grown, tmp_path: Path) -> None:
+    """The grown layer: a weekly strip, 100-day histogram bins, a cut scatter and campaign list."""
+    with psycopg.connect(grown.url) as conn:
+        out = charts.write_dashboards(conn, SQL_DIR, tmp_path)
+    browser = Browser(chromium_or_skip())
+    try:
+        browser.goto(out.html_path.as_uri(), "window.dashboardsReady === true")
+        browser.evaluate("1")
+        assert browser.console_errors() == []
+        rendered = browser.evaluate(
+            "Array.from(document.querySelectorAll('.chart')).filter(el => el.dataset.rendered === '1').length"
+        )
+        symbols = browser.evaluate(
+            "document.querySelectorAll('#prod_scatter g.mark-symbol.role-mark path').length"
+        )
+        bars = browser.evaluate(
+            "document.querySelectorAll('#cust_days_to_first g.mark-rect.role-mark path').length"
+        )
+        strip_title = browser.evaluate(
+            "Array.from(document.querySelectorAll('#exec_trend .role-axis-title text')).map(t => t.textContent)"
+        )
+    finally:
+        browser.close()
+    assert rendered == out.charts == 16
+    assert symbols == charts.SCATTER_POINTS
+    assert bars == grown.frames["days_to_first"]["days_from"].nunique()  # one bar per SQL bin
+    assert "Weekly" in strip_title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import io
 import re
 from decimal import Decimal
@@ -164,3 +165,20 @@ def test_empty_analytics_tables_still_give_both_files(fresh_db_url: str, tmp_pat
         "as_of": "2025-03-31",
     }
     assert out.pdf_pages == 3 and out.html_path.stat().st_size > 500_000
+
+
+def test_javascript_bundle_is_kept_on_disk(tmp_path) -> None:
+    """Bundling takes seconds; a cache file saves it in the next process, a torn one is rebuilt."""
+    fresh = charts.javascript_bundle()  # no cache_dir: bundled in this process
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    name = f"vega-bundle-vlconvert{importlib.metadata.version('vl-convert-python')}-vl{charts.VEGA_LITE_VERSION}.js"
+    (ours / name).write_text("window.fromTheCache = 1;" + charts.BUNDLE_END, encoding="utf-8")
+    assert charts.javascript_bundle(ours) == "window.fromTheCache = 1;"  # read, not bundled
+
+    torn = tmp_path / "torn"
+    torn.mkdir()
+    (torn / name).write_text(fresh[:1000], encoding="utf-8")  # a write cut short
+    assert charts.javascript_bundle(torn) == fresh
+    assert (torn / name).read_text(encoding="utf-8") == fresh + charts.BUNDLE_END
+    assert [p.name for p in torn.iterdir()] == [name]  # no temporary file left behind

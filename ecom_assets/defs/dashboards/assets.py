@@ -45,7 +45,9 @@ def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResour
     """
     with warehouse.get_connection() as conn:
         conn.read_only = True
-        out = charts.write_dashboards(conn, SQL_DIR, settings.output_dir())
+        out = charts.write_dashboards(
+            conn, SQL_DIR, settings.output_dir(), cache_dir=settings.data_dir() / "cache"
+        )
     kpis = out.kpis
     context.log.info(f"dashboards: {out.html_path} and {out.pdf_path} ({out.charts} charts)")
     return dg.MaterializeResult(
