@@ -6,17 +6,40 @@
 Without ``--db``: the default history at ``--scale`` is generated, imported and run (every asset
 but the dashboards) in a child process on a fresh database (untimed setup). Then each
 ``ecom_assets/defs/analytics/sql/<table>.sql`` is run statement by statement, the data
-statements (INSERT / CREATE ... AS / SELECT) under ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)``,
-in a transaction that is rolled back (so the tables stay as the pipeline left them), ``--runs``
-times. Reported per file, sorted by time: median execution time (server side, all its data
-statements), the heaviest statement's planning + execution time, its shared buffer hits/reads,
-its root node and the node with the largest self time (rows, loops).
+statements (INSERT / UPDATE / DELETE / WITH / SELECT / CREATE ... AS) under
+``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)``, the others (CREATE TABLE IF NOT EXISTS, DO blocks,
+CREATE TEMP VIEW, ...) just run, in a transaction that is rolled back (so the tables and the
+ops state stay as the pipeline left them), ``--runs`` times, on a connection with the
+pipeline's session settings (``PostgresResource``: work_mem).
+
+A file with ``%(...)s`` placeholders (an incremental table, ``build_table``) runs in two
+variants, with the parameters ``incremental.Delta.params`` gives it:
+
+- ``full``: full=true, no changed days or months, as_of from ``ops.run_context`` (first build,
+  changed SQL, ``full_refresh``): the state in ops is rebuilt from the facts;
+- ``new day``: full=false and the as-of day as the one changed day of each of the table's facts
+  that has it in ``ops.fact_builds`` (inventory only on snapshot days), extended by the table's
+  reach (campaign_attribution: the 6 days after it) and their months: what ``incremental.plan``
+  passes on the daily run that loads the as-of day. (Here the day is already in the state, so
+  it is recomputed rather than added; the as-of date does not move.)
+
+Files without placeholders (segment_metrics, rebuilt whole every time; the queries of the
+checks and the report) run without parameters. Files that are not a table's SQL but take
+parameters of their own (the checks' helpers) are not run, nor files without a data statement,
+nor, among the checks' and report's files, one that fails on this database; the note below the
+table names them. Reported per file and variant, sorted by the full variant's time:
+median server time (planning + execution of the data statements), median client wall time of
+the whole file (every statement, EXPLAIN overhead included), the heaviest statement's planning
++ execution time, its shared buffer hits/reads, its root node and the node with the largest
+self time (rows, loops); then the sum per variant.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import psycopg
@@ -38,6 +61,7 @@ assert s.ok, s.failed_assets
 """
 
 DATA = ("INSERT", "WITH", "SELECT", "CREATE TEMP TABLE", "CREATE TABLE", "UPDATE", "DELETE")
+FULL, NEW_DAY, WHOLE = "full", "new day", "whole (no params)"
 
 
 def _explainable(statement: str) -> bool:
@@ -70,19 +94,88 @@ def _node(node: dict) -> str:
     return f"{name} ({node.get('Actual Rows', 0):,} rows x {node.get('Actual Loops', 1)})"
 
 
-def explain_file(conn: psycopg.Connection, path: Path) -> list[dict]:
-    """EXPLAIN ANALYZE every data statement of one file, in a rolled-back transaction."""
+def explain_file(
+    conn: psycopg.Connection, path: Path, params: dict[str, object] | None = None
+) -> tuple[list[dict], float]:
+    """EXPLAIN ANALYZE every data statement of one file (the others just run) with ``params``
+    (as ``postgres.run_sql_file`` passes them), in a rolled-back transaction. Returns the plans
+    and the client wall time of the whole file in ms."""
     from ecom_assets.lib import postgres
 
     plans = []
+    t0 = time.perf_counter()
     with conn.transaction(force_rollback=True):
         for statement in postgres.split_sql(path.read_text(encoding="utf-8")):
             if _explainable(statement):
-                (doc,) = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement).fetchone()
+                (doc,) = conn.execute(
+                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params
+                ).fetchone()
                 plans.append(doc[0] if isinstance(doc, list) else json.loads(doc)[0])
             else:
-                conn.execute(statement)
-    return plans
+                conn.execute(statement, params)
+    return plans, (time.perf_counter() - t0) * 1000
+
+
+def variants(conn: psycopg.Connection, path: Path) -> list[tuple[str, dict[str, object] | None]]:
+    """The parameter sets a file runs with: full and new day for an incremental table's SQL, no
+    parameters for a file without placeholders, none (skipped) for another file's placeholders."""
+    from ecom_assets.defs.analytics import assets, incremental
+
+    spec = next((s for s in assets.TABLES if s.name == path.stem), None)
+    if "%(" not in path.read_text(encoding="utf-8"):
+        return [(WHOLE, None)]
+    if spec is None:
+        return []
+    as_of = assets.require_as_of(conn)
+    full = incremental.Delta(spec.name, True, "bench full", as_of, as_of).params(spec.reach)
+    facts = spec.facts
+    if conn.execute("SELECT to_regclass('ops.fact_builds')").fetchone()[0] is not None:
+        facts = tuple(
+            f for f in facts
+            if conn.execute("SELECT 1 FROM ops.fact_builds WHERE table_name = %s AND day = %s", (f, as_of)).fetchone()
+        )  # fmt: skip
+    new = incremental.Delta(spec.name, False, "bench new day", as_of, as_of, {f: [as_of] for f in facts})
+    return [(FULL, full), (NEW_DAY, new.params(spec.reach))]
+
+
+def _days(params: dict[str, object] | None) -> str:
+    if params is None:
+        return "-"
+    if params["full"]:
+        return "all"
+    days: list[dt.date] = params["days"]  # type: ignore[assignment]
+    if not days:
+        return "none"
+    span = f"{days[0]}" if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    return f"{span} ({len(params['months'])} month{'s' if len(params['months']) != 1 else ''})"  # type: ignore[arg-type]
+
+
+def measure(
+    conn: psycopg.Connection, path: Path, variant: str, params: dict | None, runs: int
+) -> dict | None:
+    results = [explain_file(conn, path, params) for _ in range(runs)]
+    totals = [sum(pl["Planning Time"] + pl["Execution Time"] for pl in plans) for plans, _ in results]
+    walls = [wall for _, wall in results]
+    last = results[-1][0]
+    if not last:
+        return None
+    heavy = max(last, key=lambda pl: pl["Planning Time"] + pl["Execution Time"])
+    selfs: list[tuple[float, dict]] = []
+    _self_times(heavy["Plan"], selfs)
+    hot_ms, hot = max(selfs, key=lambda x: x[0])
+    return {
+        "file": path.name,
+        "variant": variant,
+        "days": _days(params),
+        "server": common.median(totals),
+        "wall": common.median(walls),
+        "runs": common.fmt(totals, 0),
+        "statements": len(last),
+        "heavy": f"{heavy['Planning Time']:.1f} + {heavy['Execution Time']:.1f}",
+        "blocks": f"{heavy['Plan'].get('Shared Hit Blocks', 0):,} / {heavy['Plan'].get('Shared Read Blocks', 0):,}",
+        "top": _node(_top(heavy["Plan"])),
+        "hot": f"{_node(hot)}: {hot_ms:.0f} ms",
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -93,8 +186,11 @@ def main(argv: list[str]) -> int:
     p.add_argument(
         "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
     )
-    p.add_argument("--no-append", action="store_true", help="print only")
+    p.add_argument("--no-append", action="store_true", help="print only, do not append to docs/BENCHMARKS.md")
     args = p.parse_args(argv)
+    from ecom_assets.defs.analytics import assets
+    from ecom_assets.defs.resources import PostgresResource
+
     admin = common.admin_url(args.url)
     url, work = args.db, None
     if url is None:
@@ -103,60 +199,90 @@ def main(argv: list[str]) -> int:
         env = common.env_for(work / "data", url)
         common.run_child([common.python(), "-c", BUILD, str(args.scale), str(work / "export")], env)
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
+        with PostgresResource(database_url=url, application_name="ecom-bench").get_connection(
+            autocommit=True
+        ) as conn:
+            conn.prepare_threshold = None  # plan every run with its values, as one build_table does
             facts = {
                 t: conn.execute(f"SELECT count(*) FROM warehouse.{t}").fetchone()[0]  # noqa: S608 - fixed names
                 for t in ("fact_orders", "fact_order_items", "fact_clickstream", "fact_inventory")
             }
+            as_of = conn.execute("SELECT as_of FROM ops.run_context").fetchone()[0]
+            work_mem = conn.execute("SHOW work_mem").fetchone()[0]
             conn.execute("VACUUM ANALYZE")
-            results = []
+            results, skipped = [], []
             for path in sorted(SQL_DIR.glob("*.sql")):
-                runs = [explain_file(conn, path) for _ in range(args.runs)]
-                totals = [sum(pl["Planning Time"] + pl["Execution Time"] for pl in plans) for plans in runs]
-                last = runs[-1]
-                heavy = max(last, key=lambda pl: pl["Execution Time"])
-                selfs: list[tuple[float, dict]] = []
-                _self_times(heavy["Plan"], selfs)
-                hot_ms, hot = max(selfs, key=lambda x: x[0])
-                results.append(
-                    [
-                        path.name,
-                        common.median(totals),
-                        common.fmt(totals, 0),
-                        len(last),
-                        f"{heavy['Planning Time']:.1f} + {heavy['Execution Time']:.1f}",
-                        f"{heavy['Plan'].get('Shared Hit Blocks', 0):,} / {heavy['Plan'].get('Shared Read Blocks', 0):,}",
-                        _node(_top(heavy["Plan"])),
-                        f"{_node(hot)}: {hot_ms:.0f} ms",
-                    ]
-                )
+                chosen = variants(conn, path)
+                if not chosen:
+                    skipped.append(f"{path.name} (parameters of its own)")
+                for variant, params in chosen:
+                    try:
+                        measured = measure(conn, path, variant, params, args.runs)
+                    except psycopg.Error as exc:
+                        if any(spec.name == path.stem for spec in assets.TABLES):
+                            raise
+                        skipped.append(f"{path.name} ({str(exc).splitlines()[0]})")
+                        break
+                    if measured is None:
+                        skipped.append(f"{path.name} (no data statement)")
+                        break
+                    results.append(measured)
     finally:
         if work is not None:
             common.drop_db(admin, url)
             common.rmtree(work)
-    results.sort(key=lambda r: -r[1])
+    order = {FULL: 0, WHOLE: 0, NEW_DAY: 1}
+    key_ms = {r["file"]: r["server"] for r in results if order[r["variant"]] == 0}
+    results.sort(key=lambda r: (-key_ms[r["file"]], r["file"], order[r["variant"]]))
+    rows = [
+        [r["file"], r["variant"], r["days"], f"{r['server']:,.0f}", f"{r['wall']:,.0f}", r["runs"],
+         r["statements"], r["heavy"], r["blocks"], r["top"], r["hot"]]
+        for r in results
+    ]  # fmt: skip
+    tables = {f"{spec.name}.sql" for spec in assets.TABLES}
+    for label, kinds in (
+        (f"the {len(tables)} tables, full", {FULL, WHOLE}),
+        (f"the {len(tables)} tables, new day", {NEW_DAY, WHOLE}),
+    ):
+        chosen = [r for r in results if r["variant"] in kinds and r["file"] in tables]
+        rows.append(
+            [f"**{label}**", "", "", f"{sum(r['server'] for r in chosen):,.0f}",
+             f"{sum(r['wall'] for r in chosen):,.0f}", "", "", "", "", "", ""]
+        )  # fmt: skip
     body = report.table(
         [
             "analytics file",
-            "median ms (all data statements)",
-            "runs ms",
+            "variant",
+            "changed days",
+            "median ms (data statements, server)",
+            "median ms (whole file, wall)",
+            "runs ms (server)",
             "data statements",
             "heaviest: plan + exec ms",
             "shared hit / read blocks",
             "top node (below the INSERT)",
             "largest self time",
         ],
-        [[r[0], f"{r[1]:,.0f}", *r[2:]] for r in results],
+        rows,
     )
     body += (
         "\n\nWarehouse: "
         + ", ".join(f"{t} {n:,}" for t, n in facts.items())
-        + f" rows. Each file run {args.runs} times in a rolled-back transaction after VACUUM ANALYZE "
-        f"(warm cache after the first run; reads = blocks not in shared_buffers). Load average after: {common.load()}."
+        + f" rows, as-of {as_of}. Each file and variant run {args.runs} times in a rolled-back transaction "
+        f"after VACUUM ANALYZE (work_mem {work_mem}; warm cache after the first run; reads = blocks not "
+        "in shared_buffers). Variants: full = %(full)s true (the ops state rebuilt from the facts); "
+        "new day = %(full)s false with the as-of day as the changed day of each fact that has it "
+        "(plus the table's reach) and its month, what the daily run loading that day passes (the day "
+        "is already in the state, so it is recomputed); whole = a file without parameters. Server ms "
+        "leave out the statements that are not EXPLAINed (DDL, DO blocks: e.g. the full variant's "
+        "index builds on the state); the wall ms include them and EXPLAIN ANALYZE's own overhead, "
+        "but not the checks that build_table runs after the SQL. "
+        + (f"Not run: {', '.join(skipped)}. " if skipped else "")
+        + f"Load average after: {common.load()}."
     )
     if args.no_append:
         print(body)
     else:
         scale = f"scale {args.scale:g}" if args.db is None else "given database"
-        report.append(f"Analytics queries, EXPLAIN (ANALYZE, BUFFERS) ({scale})", body)
+        report.append(f"Analytics queries, EXPLAIN (ANALYZE, BUFFERS), full and new day ({scale})", body)
     return 0
