@@ -89,8 +89,10 @@ def build(url: str, *tables: str) -> dict[str, dg.MaterializeResult]:
     return {t: analytics_assets.build_table(warehouse, SPECS[t]) for t in tables or TABLES}
 
 
-def checksums(conn: psycopg.Connection) -> dict[str, str]:
-    return {t: postgres.table_checksum(conn, t) for t in (*(f"analytics.{t}" for t in TABLES), *STATE)}
+def checksums(conn: psycopg.Connection) -> dict[str, str | None]:
+    names = (*(f"analytics.{t}" for t in TABLES), *STATE)
+    exists = {t: conn.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is not None for t in names}
+    return {t: postgres.table_checksum(conn, t) if exists[t] else None for t in names}
 
 
 def full_rebuild_checksums(url: str) -> dict[str, str]:
@@ -166,6 +168,15 @@ def test_state_after_the_first_build(url: str) -> None:
     assert [(r["order_date"], r["orders"], r["first_order_id"]) for r in day_rows] == [
         (D(2025, 12, 1), 2, "ORD_0001"),
         (D(2025, 12, 20), 1, "ORD_0004"),
+    ]
+    # the incremental statements find a day's and a customer's rows by index
+    indexes = rows(
+        url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'ops' AND tablename LIKE 'customer_%'"
+    )
+    assert sorted(r["indexname"] for r in indexes) == [
+        "customer_day_date_idx",
+        "customer_day_pkey",
+        "customer_totals_pkey",
     ]
     assert_matches_full_rebuild(url)
 
@@ -329,4 +340,22 @@ def test_sales_tables_read_the_facts_while_the_customer_state_lags(url: str) -> 
 
     assert_incremental(build(url, "customer_metrics"), changed_days=1)
     assert "C10" not in totals(url)
+    assert_matches_full_rebuild(url)
+
+
+def test_lost_customer_state_is_rebuilt_and_never_read(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE ops.customer_totals")
+        add_order(conn, "ORD_0160", D(2025, 12, 6), "C11", "20.00")  # C11's first order was 12-12
+        rebuilt(conn, D(2025, 12, 6))
+    assert_incremental(build(url, "daily_sales", "monthly_sales"), changed_days=1)
+    assert (day(url, D(2025, 12, 6))["new_customers"], day(url, D(2025, 12, 12))["new_customers"]) == (1, 0)
+    assert_matches_full_rebuild(url, ("daily_sales", "monthly_sales"))
+
+    result = build(url, "customer_metrics")["customer_metrics"]
+    assert (result.metadata["build"], result.metadata["build_reason"]) == (
+        "full",
+        "missing ops.customer_totals",
+    )
+    assert totals(url)["C11"]["first_order_date"] == D(2025, 12, 6)
     assert_matches_full_rebuild(url)

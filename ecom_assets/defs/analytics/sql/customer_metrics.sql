@@ -16,8 +16,8 @@
 -- with no recognized order loses the row). The table itself is then rewritten whole from the
 -- current customers, customer_totals and the as-of date: days_since_last_order moves for every
 -- customer every day, and O(customers) is small next to the order history.
--- daily_sales and monthly_sales read ops.customer_totals for new_customers (their own SQL files
--- create the same table when this one has never run).
+-- daily_sales and monthly_sales read ops.customer_totals for new_customers when this table has
+-- seen the same fact builds as they do (else they read the facts).
 
 SELECT set_config('ecom.customer_state_full', %(full)s::text, true);
 
@@ -37,14 +37,13 @@ CREATE TABLE IF NOT EXISTS ops.customer_day (
     net_revenue        numeric NOT NULL,
     gross_profit       numeric NOT NULL,
     first_order_id     text    NOT NULL,
-    first_order_value  numeric NOT NULL,
-    PRIMARY KEY (customer_id, order_date)
+    first_order_value  numeric NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS customer_day_date_idx ON ops.customer_day (order_date);
-
+-- Keys and indexes (customer_day: PRIMARY KEY (customer_id, order_date), index on order_date;
+-- customer_totals: PRIMARY KEY (customer_id)) are made after a full build's load, below.
 CREATE TABLE IF NOT EXISTS ops.customer_totals (
-    customer_id        text    PRIMARY KEY,
+    customer_id        text    NOT NULL,
     total_orders       bigint  NOT NULL,
     total_spent        numeric NOT NULL,
     gross_profit       numeric NOT NULL,
@@ -114,6 +113,9 @@ GROUP BY customer_id;
 DO $$
 BEGIN
     IF current_setting('ecom.customer_state_full')::boolean THEN
+        ALTER TABLE ops.customer_day ADD PRIMARY KEY (customer_id, order_date);
+        CREATE INDEX customer_day_date_idx ON ops.customer_day (order_date);
+        ALTER TABLE ops.customer_totals ADD PRIMARY KEY (customer_id);
         ANALYZE ops.customer_day;
         ANALYZE ops.customer_totals;
     END IF;

@@ -22,16 +22,7 @@ CREATE TABLE IF NOT EXISTS analytics.daily_sales (
     items_sold        bigint        NOT NULL
 );
 
--- Same definition as in customer_metrics.sql (which owns it): lets this file run before that one.
-CREATE TABLE IF NOT EXISTS ops.customer_totals (
-    customer_id        text    PRIMARY KEY,
-    total_orders       bigint  NOT NULL,
-    total_spent        numeric NOT NULL,
-    gross_profit       numeric NOT NULL,
-    first_order_date   date    NOT NULL,
-    last_order_date    date    NOT NULL,
-    first_order_value  numeric NOT NULL
-);
+SELECT set_config('ecom.daily_sales_full', %(full)s::text, true);
 
 DELETE FROM analytics.daily_sales
 WHERE %(full)s
@@ -73,34 +64,44 @@ FROM days d
 LEFT JOIN by_day b ON b.order_date = d.sales_date
 ORDER BY d.sales_date;
 
--- new_customers of every day: customers whose first recognized order falls on it.
-WITH state_current AS (
-    -- customer_metrics saw exactly the fact_orders builds this build sees
-    SELECT NOT %(full)s AND NOT EXISTS (
-        SELECT 1
-        FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
-        FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
-                   WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
-        WHERE b.build_id IS DISTINCT FROM s.build_id
-    ) AS ok
-),
-first_days AS (
-    SELECT first_order_date AS first_day
-    FROM ops.customer_totals
-    WHERE (SELECT ok FROM state_current)
-    UNION ALL
-    SELECT min(order_date)
-    FROM warehouse.fact_orders
-    WHERE NOT (SELECT ok FROM state_current) AND is_recognized
-    GROUP BY customer_id
-),
-first_orders AS (
-    SELECT first_day, count(*) AS new_customers FROM first_days GROUP BY first_day
-),
-target AS (
-    SELECT s.sales_date, coalesce(f.new_customers, 0) AS new_customers
+-- new_customers of every day: customers whose first recognized order falls on it. From the
+-- customer state when it is there and has seen exactly the fact_orders builds this build sees
+-- (one statement, one snapshot), else (also when it gives nothing) from the facts. PL/pgSQL
+-- plans a statement when it first runs it, so a missing ops.customer_totals is never read.
+CREATE TEMP TABLE daily_first_days (first_day date NOT NULL, customers bigint NOT NULL) ON COMMIT DROP;
+
+DO $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    IF NOT current_setting('ecom.daily_sales_full')::boolean
+       AND to_regclass('ops.customer_totals') IS NOT NULL THEN
+        INSERT INTO pg_temp.daily_first_days
+        SELECT first_order_date, count(*)
+        FROM ops.customer_totals
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
+            FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
+                       WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
+            WHERE b.build_id IS DISTINCT FROM s.build_id)
+        GROUP BY first_order_date;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    IF n = 0 THEN
+        INSERT INTO pg_temp.daily_first_days
+        SELECT first_day, count(*)
+        FROM (SELECT min(order_date) AS first_day
+              FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
+        GROUP BY first_day;
+    END IF;
+END
+$$;
+
+WITH target AS (
+    SELECT s.sales_date, coalesce(f.customers, 0) AS new_customers
     FROM analytics.daily_sales s
-    LEFT JOIN first_orders f ON f.first_day = s.sales_date
+    LEFT JOIN pg_temp.daily_first_days f ON f.first_day = s.sales_date
 )
 UPDATE analytics.daily_sales s
 SET new_customers = t.new_customers

@@ -22,16 +22,7 @@ CREATE TABLE IF NOT EXISTS analytics.monthly_sales (
     net_revenue_growth_pct  numeric(10,2)
 );
 
--- Same definition as in customer_metrics.sql (which owns it): lets this file run before that one.
-CREATE TABLE IF NOT EXISTS ops.customer_totals (
-    customer_id        text    PRIMARY KEY,
-    total_orders       bigint  NOT NULL,
-    total_spent        numeric NOT NULL,
-    gross_profit       numeric NOT NULL,
-    first_order_date   date    NOT NULL,
-    last_order_date    date    NOT NULL,
-    first_order_value  numeric NOT NULL
-);
+SELECT set_config('ecom.monthly_sales_full', %(full)s::text, true);
 
 DELETE FROM analytics.monthly_sales
 WHERE %(full)s
@@ -81,30 +72,41 @@ FROM months m
 LEFT JOIN by_month b ON b.month = m.month
 ORDER BY m.month;
 
--- new_customers of every month: customers whose first recognized order falls in it.
-WITH state_current AS (
-    -- customer_metrics saw exactly the fact_orders builds this build sees
-    SELECT NOT %(full)s AND NOT EXISTS (
-        SELECT 1
-        FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
-        FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
-                   WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
-        WHERE b.build_id IS DISTINCT FROM s.build_id
-    ) AS ok
-),
-first_days AS (
-    SELECT first_order_date AS first_day
-    FROM ops.customer_totals
-    WHERE (SELECT ok FROM state_current)
-    UNION ALL
-    SELECT min(order_date)
-    FROM warehouse.fact_orders
-    WHERE NOT (SELECT ok FROM state_current) AND is_recognized
-    GROUP BY customer_id
-),
-first_orders AS (
-    SELECT date_trunc('month', first_day)::date AS month, count(*) AS new_customers
-    FROM first_days
+-- new_customers of every month: customers whose first recognized order falls in it, from the
+-- customer state or the facts exactly as in daily_sales.sql.
+CREATE TEMP TABLE monthly_first_days (first_day date NOT NULL, customers bigint NOT NULL) ON COMMIT DROP;
+
+DO $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    IF NOT current_setting('ecom.monthly_sales_full')::boolean
+       AND to_regclass('ops.customer_totals') IS NOT NULL THEN
+        INSERT INTO pg_temp.monthly_first_days
+        SELECT first_order_date, count(*)
+        FROM ops.customer_totals
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
+            FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
+                       WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
+            WHERE b.build_id IS DISTINCT FROM s.build_id)
+        GROUP BY first_order_date;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    IF n = 0 THEN
+        INSERT INTO pg_temp.monthly_first_days
+        SELECT first_day, count(*)
+        FROM (SELECT min(order_date) AS first_day
+              FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
+        GROUP BY first_day;
+    END IF;
+END
+$$;
+
+WITH first_orders AS (
+    SELECT date_trunc('month', first_day)::date AS month, sum(customers)::bigint AS new_customers
+    FROM pg_temp.monthly_first_days
     GROUP BY 1
 ),
 target AS (
