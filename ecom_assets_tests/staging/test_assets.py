@@ -124,3 +124,66 @@ def test_duplicate_key_across_days_fails_the_blocking_check(
     pk = _checks(result)[("orders", "primary_key_unique")]
     assert not pk.passed and pk.metadata["duplicated_keys"].value == 1
     assert "O1" in pk.metadata["examples"].value
+
+
+def test_key_check_covers_what_a_run_loaded_and_keeps_failing_until_fixed(
+    export_dir: Path, data_dir: Path, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """A daily run checks the keys of its new day against the whole table (not every key of the
+    history); a key repeated from an earlier day is still caught, and once the check has failed
+    it covers the whole table again until the duplicate is gone."""
+    month = dt.date.fromisoformat(monthly_partitions.get_partition_keys()[0])
+    day = [(month + dt.timedelta(days=i)).isoformat() for i in range(4)]
+    resources = {"warehouse": PostgresResource(database_url=fresh_db_url)}
+
+    def run() -> tuple[dg.ExecuteInProcessResult, dict[str, dg.AssetCheckEvaluation]]:
+        result = dg.materialize(
+            _assets("orders"), partition_key=month.isoformat(), resources=resources, raise_on_error=False
+        )
+        return result, {k[1]: v for k, v in _checks(result).items() if k[0] == "orders"}
+
+    def land(name: str, rows: list[str], as_of: str) -> None:
+        export = tmp_path / name
+        export.mkdir()
+        write(export, "orders.csv", ORDERS_HEADER, rows)
+        importer.import_export(export, as_of=dt.date.fromisoformat(as_of))
+
+    write(
+        export_dir,
+        "orders.csv",
+        ORDERS_HEADER,
+        [order("O1", day[0]), order("O2", day[0]), order("O3", day[1])],
+    )
+    importer.import_export(export_dir)
+    result, checks = run()
+    assert result.success
+    assert checks["primary_key_unique"].metadata["scope"].value == "the whole table"  # first evaluation
+
+    land("d2", [order("O4", day[2]), order("O5", day[2])], day[2])
+    result, checks = run()
+    assert result.success
+    assert (
+        checks["primary_key_unique"]
+        .metadata["scope"]
+        .value.startswith("keys of the 1 day(s) this run loaded")
+    )
+    assert checks["contract"].metadata["rows_validated"].value == 5  # the whole month window
+
+    land("d3", [order("O1", day[3]), order("O6", day[3])], day[3])  # O1 again, from day 0
+    result, checks = run()
+    assert not result.success
+    pk = checks["primary_key_unique"]
+    assert not pk.passed and pk.metadata["duplicated_keys"].value == 1
+    assert "O1" in pk.metadata["examples"].value
+
+    result, checks = run()  # nothing new landed: the failure must not vanish
+    assert not result.success
+    assert checks["primary_key_unique"].metadata["scope"].value == "the whole table"
+    assert checks["primary_key_unique"].metadata["duplicated_keys"].value == 1
+
+    land("d3-fixed", [order("O7", day[3]), order("O6", day[3])], day[3])  # the source corrected day 3
+    result, checks = run()
+    assert result.success
+    assert checks["primary_key_unique"].metadata["scope"].value == "the whole table"
+    result, checks = run()
+    assert checks["primary_key_unique"].metadata["scope"].value.startswith("keys of the 0 day(s)")

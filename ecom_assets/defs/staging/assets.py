@@ -122,12 +122,14 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 as_of = landing.as_of_date()
                 if as_of is not None:
                     staging_ddl.set_as_of(conn, as_of)
+                key_days = checks.incremental_days(conn, src, checks.PRIMARY_KEY, stats.days_loaded)
                 results = [
                     checks.contract_check(conn, src, window),
-                    checks.primary_key_check(conn, src),
+                    checks.primary_key_check(conn, src, key_days),
                     checks.rows_accounted_check(conn, src, window),
                     checks.rejects_check(conn, src, window),
                 ]
+                checks.record_results(conn, src, results)
                 counted = results[2].metadata
                 preview = _preview(conn, src, window)
                 rejects_md = _first_rejects(conn, src, window)
