@@ -5,18 +5,19 @@ built table with it (failure cases become check metadata), the UI's column schem
 from it, and a test compares it with the table's DDL (``metadata={"pg": ...}``), so the three
 cannot drift apart.
 
-``read_table`` turns a table into the frame the models expect (Decimal -> float, date ->
-Timestamp): psycopg returns exact Decimals, pandera checks floats.
+``read_table`` turns a table into the frame the models expect (numeric -> float, date ->
+Timestamp), through ``COPY`` and Arrow rather than Python rows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
+import io
 
 import pandas as pd
 import pandera.pandas as pa
 import psycopg
+import pyarrow as pa_arrow
+import pyarrow.csv as pacsv
 from pandera.typing import Series
 from psycopg import sql
 
@@ -228,20 +229,57 @@ def columns(model: type[_Base]) -> list[tuple[str, str, bool, str | None]]:
     return out
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return pd.Timestamp(value)
-    return value
+# PostgreSQL type -> the Arrow type read_table parses its CSV column as.
+_ARROW_TYPES = {
+    "text": pa_arrow.string(),
+    "date": pa_arrow.timestamp("ns"),
+    "bigint": pa_arrow.int64(),
+    "integer": pa_arrow.int64(),
+    "numeric": pa_arrow.float64(),
+    "double precision": pa_arrow.float64(),
+    "boolean": pa_arrow.bool_(),
+}
 
 
 def read_table(conn: psycopg.Connection, table: str) -> pd.DataFrame:
-    """``analytics.<table>`` as a frame the contract can validate (columns in table order)."""
-    cur = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("analytics", table)))
-    names = [d.name for d in cur.description]
-    rows = [[_plain(v) for v in row] for row in cur.fetchall()]
-    return pd.DataFrame(rows, columns=names)
+    """``analytics.<table>`` as a frame the contract can validate (columns in table order).
+
+    Read with ``COPY ... TO STDOUT`` into Arrow, not row by row through Python: 262k
+    customer_metrics rows at scale 100 took 4.6 s as Python tuples. Money and percentages
+    become floats, dates timestamps, integers int64 (float64 when a column holds NULLs), text
+    stays text with NULL kept apart from ''.
+    """
+    cols = conn.execute(
+        "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (f"analytics.{table}",),
+    ).fetchall()
+    names = [c for c, _ in cols]
+    buf = io.BytesIO()
+    query = sql.SQL("COPY (SELECT * FROM {}) TO STDOUT (FORMAT csv)").format(
+        sql.Identifier("analytics", table)
+    )
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for chunk in copy:
+            buf.write(chunk)
+    if buf.tell() == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
+    buf.seek(0)
+    frame = pacsv.read_csv(
+        buf,
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: _ARROW_TYPES.get(t, pa_arrow.string()) for c, t in cols},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    out = frame.to_pandas()
+    for c, t in cols:  # an integer column with NULLs reads as float64, as pandas did from None
+        if t in ("bigint", "integer") and out[c].dtype == object:
+            out[c] = out[c].astype("float64")
+    return out
 
 
 def validate(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
