@@ -47,15 +47,18 @@ STATE_DDL = (
     """,
 )
 
-# Fact days whose build differs from the one this table saw (new, rebuilt or gone days).
-CHANGED_DAYS = """
-SELECT coalesce(b.day, s.day) AS day
-FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = %(fact)s) b
-FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
-           WHERE table_name = %(table)s AND fact = %(fact)s) s ON s.day = b.day
-WHERE b.build_id IS DISTINCT FROM s.build_id
-ORDER BY 1
-"""
+
+def _changed_days(
+    conn: psycopg.Connection, table: str, fact: str, builds: list[tuple[dt.date, int]]
+) -> list[dt.date]:
+    """Fact days whose build differs from the one this table saw (new, rebuilt or gone days)."""
+    seen = dict(
+        conn.execute(
+            "SELECT day, build_id FROM ops.analytics_seen WHERE table_name = %s AND fact = %s", (table, fact)
+        ).fetchall()
+    )
+    now = dict(builds)
+    return sorted(d for d in now.keys() | seen.keys() if now.get(d) != seen.get(d))
 
 
 def code_version(*paths: Path) -> str:
@@ -80,6 +83,10 @@ class Delta:
     as_of: dt.date
     previous_as_of: dt.date | None
     days: dict[str, list[dt.date]] = field(default_factory=dict)
+    # the fact builds this plan compared against: what ``record`` stores, so a fact day
+    # committed after the plan (the transaction runs at READ COMMITTED) is not marked as seen
+    # without having been read; the next build picks it up
+    seen: list[tuple[str, dt.date, int]] = field(default_factory=list)
 
     def changed_days(self, *facts: str, reach: int = 0) -> list[dt.date]:
         """The changed days of ``facts`` (all when none named), each extended by the ``reach``
@@ -143,10 +150,16 @@ def plan(
         "SELECT code, as_of, marker FROM ops.analytics_builds WHERE table_name = %s", (table,)
     ).fetchone()
     ledger = conn.execute("SELECT to_regclass('ops.fact_builds')").fetchone()[0] is not None
-    days = {
-        f: [r[0] for r in conn.execute(CHANGED_DAYS, {"fact": f, "table": table}).fetchall()]
-        for f in (facts if ledger else ())
-    }
+    seen = []
+    if ledger and facts:
+        seen = [
+            (r[0], r[1], r[2])
+            for r in conn.execute(
+                "SELECT table_name, day, build_id FROM ops.fact_builds WHERE table_name = ANY(%s)",
+                (list(facts),),
+            ).fetchall()
+        ]
+    days = {f: _changed_days(conn, table, f, [(d, b) for t, d, b in seen if t == f]) for f in facts if ledger}
     missing = [t for t in (f"analytics.{table}", *exists)
                if conn.execute("SELECT to_regclass(%s)", (t,)).fetchone()[0] is None]  # fmt: skip
     unledgered = [
@@ -168,7 +181,7 @@ def plan(
     elif row[2] != marker:
         reason = "dimension attributes changed"
     full = reason != "incremental"
-    return Delta(table, full, reason, as_of, row[1] if row else None, days)
+    return Delta(table, full, reason, as_of, row[1] if row else None, days, seen)
 
 
 def record(
@@ -178,11 +191,12 @@ def record(
     conn.execute(
         "DELETE FROM ops.analytics_seen WHERE table_name = %s AND fact = ANY(%s)", (delta.table, list(facts))
     )
-    if conn.execute("SELECT to_regclass('ops.fact_builds')").fetchone()[0] is not None:
+    if delta.seen:
+        facts_, days_, builds_ = (list(x) for x in zip(*delta.seen, strict=True))
         conn.execute(
             "INSERT INTO ops.analytics_seen (table_name, fact, day, build_id) "
-            "SELECT %s, table_name, day, build_id FROM ops.fact_builds WHERE table_name = ANY(%s)",
-            (delta.table, list(facts)),
+            "SELECT %s, f, d, b FROM unnest(%s::text[], %s::date[], %s::bigint[]) AS u(f, d, b)",
+            (delta.table, facts_, days_, builds_),
         )
     conn.execute(
         "INSERT INTO ops.analytics_builds (table_name, code, as_of, marker, built_at) "
