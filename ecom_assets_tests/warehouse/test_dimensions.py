@@ -191,9 +191,23 @@ def test_unchanged_staged_input_skips_the_rebuild(wh_url: str) -> None:
     assert mat_metadata(materialize_dims(wh_url), "dim_customers")["rebuilt"] is True
     before = checksums(wh_url, ["dim_customers"])
     skipped = materialize_dims(wh_url)
-    assert mat_metadata(skipped, "dim_customers")["rebuilt"] is False
+    meta = mat_metadata(skipped, "dim_customers")
+    assert meta["rebuilt"] is False
     assert check_eval(skipped, "dim_customers", checks.ONE_CURRENT_ROW).passed
     assert checksums(wh_url, ["dim_customers"]) == before
+    # the unchanged dimension is not re-read: its checks report the counts of the build it kept,
+    # so a hand edit that bypasses the ledger is only seen by the next rebuild (full_refresh)
+    assert meta["checks_from"] == "the build this run skipped (dimension unchanged)"
+    with psycopg.connect(wh_url) as conn:
+        conn.execute("UPDATE warehouse.dim_customers SET is_current = false WHERE customer_id = 'C1'")
+    assert check_eval(materialize_dims(wh_url), "dim_customers", checks.ONE_CURRENT_ROW).passed
+    refreshed = dg.materialize(
+        [wh.dim_customers],
+        resources=resources(wh_url),
+        run_config={"ops": {wh.dim_customers.op.name: {"config": {"full_refresh": True}}}},
+    )
+    assert mat_metadata(refreshed, "dim_customers")["checks_from"] == "this run"
+    assert checksums(wh_url, ["dim_customers"]) == before  # the rebuild repaired the edit
     # a new export lands (new ledger entry): rebuilt with the new version
     with psycopg.connect(wh_url) as conn:
         insert(conn, "customers", [customer("C1", "2026-01-09 10:00:00", "Premium")])

@@ -5,7 +5,6 @@ must see exactly the rows this load wrote (same transaction), and a separate par
 check is preview in Dagster 1.13. The staging asset declares these specs.
 """
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,9 @@ class Window:
 
     start: object = None
     end: object = None
+    # days of the window left out: the days this run loaded, whose rows the same contract
+    # validated before the COPY, in this transaction
+    exclude: tuple = ()
 
     @property
     def is_all(self) -> bool:
@@ -69,14 +71,22 @@ class Window:
     def where(self, column: str = DAY_COLUMN) -> sql.Composable:
         if self.is_all:
             return sql.SQL("true")
-        return sql.SQL("{c} >= %(start)s AND {c} < %(end)s").format(c=sql.Identifier(column))
+        cond = sql.SQL("{c} >= %(start)s AND {c} < %(end)s").format(c=sql.Identifier(column))
+        if self.exclude:
+            cond = sql.SQL("{} AND NOT ({} = ANY(%(exclude)s))").format(cond, sql.Identifier(column))
+        return cond
 
     @property
     def params(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end}
+        return {"start": self.start, "end": self.end, "exclude": list(self.exclude)}
 
     def describe(self) -> str:
-        return "the whole table" if self.is_all else f"{self.start}..{self.end} (end exclusive)"
+        if self.is_all:
+            return "the whole table"
+        text = f"{self.start}..{self.end} (end exclusive)"
+        if self.exclude:
+            text += f", less the {len(self.exclude)} day(s) this run loaded (validated before the COPY)"
+        return text
 
 
 # The key check over the whole table costs the history on every run (23 s for clickstream at
@@ -111,6 +121,27 @@ def incremental_days(
         (src.name, check_name),
     ).fetchone()
     return tuple(sorted(loaded_days)) if row is not None and row[0] else None
+
+
+def unchanged_dimension(conn: psycopg.Connection, src: SourceTable, loaded_days: list) -> bool:
+    """A dimension source that loaded nothing this run and whose contract and key checks passed
+    last time: its staged rows are those rows, so re-reading them (1.7 s for customers at scale
+    100) would only repeat that answer."""
+    if src.is_event or loaded_days:
+        return False
+    conn.execute(CHECK_STATE_DDL)
+    rows = conn.execute(
+        "SELECT passed FROM ops.staging_checks WHERE table_name = %s AND check_name = ANY(%s)",
+        (src.name, [CONTRACT, PRIMARY_KEY]),
+    ).fetchall()
+    return len(rows) == 2 and all(r[0] for r in rows)
+
+
+def unchanged_result(check_name: str) -> dg.AssetCheckResult:
+    scope = "nothing loaded since the last evaluation, which passed: the staged rows were not re-read"
+    return dg.AssetCheckResult(
+        check_name=check_name, passed=True, description=scope, metadata={"scope": scope, "rows_validated": 0}
+    )
 
 
 def record_results(conn: psycopg.Connection, src: SourceTable, results: list[dg.AssetCheckResult]) -> None:
@@ -184,21 +215,35 @@ def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> 
     return staging.typed_frame({c: p.typed for c, p in parsed.items()})
 
 
-def months(window: Window) -> list[Window]:
-    """A window cut into calendar months, so re-validation holds one month in memory at a time."""
+SLICE_ROWS = 200_000
+
+
+def slices(conn: psycopg.Connection, src: SourceTable, window: Window) -> list[Window]:
+    """The window cut into runs of consecutive days of at most about ``SLICE_ROWS`` staged rows
+    (from the load ledger), so re-validation holds a bounded frame whatever the scale: a month of
+    clickstream at scale 100 is 600k rows, which made the staging step the backfill's memory peak."""
     if window.is_all:
         return [window]
-    out, start = [], window.start
-    while start < window.end:
-        nxt = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        out.append(Window(start, min(nxt, window.end)))
-        start = nxt
+    days = conn.execute(
+        "SELECT day, rows_staged FROM ops.staging_loads WHERE table_name = %s AND day >= %s AND day < %s "
+        "ORDER BY day",
+        (src.name, window.start, window.end),
+    ).fetchall()
+    out, start, rows = [], window.start, 0
+    for day, n in days:
+        if day in window.exclude:
+            continue
+        if rows and rows + n > SLICE_ROWS:
+            out.append(Window(start, day, window.exclude))
+            start, rows = day, 0
+        rows += n
+    out.append(Window(start, window.end, window.exclude))
     return out
 
 
 def contract_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
     rows, failures, samples = 0, 0, []
-    for part in months(window):
+    for part in slices(conn, src, window):
         df = staged_frame(conn, src, part)
         fc = staging.pandera_failures(src, df)
         rows += len(df)

@@ -19,6 +19,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from pydantic import Field
 
 from ecom_assets.defs.partitions import monthly_partitions
@@ -205,15 +206,30 @@ def build_dimension(
                     "DO UPDATE SET source_fingerprint = excluded.source_fingerprint",
                     (spec.name, fp["fingerprint"]),
                 )
-        counts = fetch_one(
-            conn,
-            "dim_checks.sql",
-            dim=dim,
-            key=key,
-            sk=sql.Identifier(spec.sk),
-            attrs=sql.SQL(", ").join(sql.Identifier(a) for a in spec.attrs),
-        )
-        metadata = {**_dim_metadata(conn, spec, counts, changes), "rebuilt": rebuild}
+        counts = None
+        if not rebuild:  # unchanged since the build that counted these (same ledger fingerprint)
+            counts = conn.execute(
+                "SELECT check_counts FROM ops.dim_builds WHERE table_name = %s", (spec.name,)
+            ).fetchone()[0]
+        reused = counts is not None
+        if counts is None:
+            counts = fetch_one(
+                conn,
+                "dim_checks.sql",
+                dim=dim,
+                key=key,
+                sk=sql.Identifier(spec.sk),
+                attrs=sql.SQL(", ").join(sql.Identifier(a) for a in spec.attrs),
+            )
+            conn.execute(
+                "UPDATE ops.dim_builds SET check_counts = %s WHERE table_name = %s",
+                (Jsonb(counts), spec.name),
+            )
+        metadata = {
+            **_dim_metadata(conn, spec, counts, changes),
+            "rebuilt": rebuild,
+            "checks_from": "the build this run skipped (dimension unchanged)" if reused else "this run",
+        }
     return dg.MaterializeResult(
         metadata=metadata, check_results=checks.dim_check_results(spec.asset_key, counts)
     )

@@ -248,3 +248,6 @@ CREATE TABLE IF NOT EXISTS ops.dim_builds (
     table_name         text PRIMARY KEY,
     source_fingerprint text NOT NULL
 );
+-- The SCD2 check counts of that build (dim_checks.sql): a run that skips the rebuild reports them
+-- again instead of re-reading the unchanged dimension (1.3 s for dim_customers at scale 100).
+ALTER TABLE ops.dim_builds ADD COLUMN IF NOT EXISTS check_counts jsonb;
