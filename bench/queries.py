@@ -94,8 +94,19 @@ def _node(node: dict) -> str:
     return f"{name} ({node.get('Actual Rows', 0):,} rows x {node.get('Actual Loops', 1)})"
 
 
+def sources() -> list[tuple[str, str]]:
+    """(file name, SQL) of each analytics table as ``build_table`` runs it (a shared template
+    filled in, e.g. category/brand_metrics from group_metrics.sql), then the other files."""
+    from ecom_assets.defs.analytics import assets
+
+    out = [(f"{s.name}.sql", assets.table_sql(s)) for s in assets.TABLES]
+    used = {f"{s.template or s.name}.sql" for s in assets.TABLES}
+    out += [(p.name, p.read_text(encoding="utf-8")) for p in SQL_DIR.glob("*.sql") if p.name not in used]
+    return sorted(out)
+
+
 def explain_file(
-    conn: psycopg.Connection, path: Path, params: dict[str, object] | None = None
+    conn: psycopg.Connection, source: tuple[str, str], params: dict[str, object] | None = None
 ) -> tuple[list[dict], float]:
     """EXPLAIN ANALYZE every data statement of one file (the others just run) with ``params``
     (as ``postgres.run_sql_file`` passes them), in a rolled-back transaction. Returns the plans
@@ -105,7 +116,7 @@ def explain_file(
     plans = []
     t0 = time.perf_counter()
     with conn.transaction(force_rollback=True):
-        for statement in postgres.split_sql(path.read_text(encoding="utf-8")):
+        for statement in postgres.split_sql(source[1]):
             if _explainable(statement):
                 (doc,) = conn.execute(
                     "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params
@@ -116,13 +127,13 @@ def explain_file(
     return plans, (time.perf_counter() - t0) * 1000
 
 
-def variants(conn: psycopg.Connection, path: Path) -> list[tuple[str, dict[str, object] | None]]:
+def variants(conn: psycopg.Connection, source: tuple[str, str]) -> list[tuple[str, dict[str, object] | None]]:
     """The parameter sets a file runs with: full and new day for an incremental table's SQL, no
     parameters for a file without placeholders, none (skipped) for another file's placeholders."""
     from ecom_assets.defs.analytics import assets, incremental
 
-    spec = next((s for s in assets.TABLES if s.name == path.stem), None)
-    if "%(" not in path.read_text(encoding="utf-8"):
+    spec = next((s for s in assets.TABLES if f"{s.name}.sql" == source[0]), None)
+    if "%(" not in source[1]:
         return [(WHOLE, None)]
     if spec is None:
         return []
@@ -151,9 +162,9 @@ def _days(params: dict[str, object] | None) -> str:
 
 
 def measure(
-    conn: psycopg.Connection, path: Path, variant: str, params: dict | None, runs: int
+    conn: psycopg.Connection, source: tuple[str, str], variant: str, params: dict | None, runs: int
 ) -> dict | None:
-    results = [explain_file(conn, path, params) for _ in range(runs)]
+    results = [explain_file(conn, source, params) for _ in range(runs)]
     totals = [sum(pl["Planning Time"] + pl["Execution Time"] for pl in plans) for plans, _ in results]
     walls = [wall for _, wall in results]
     last = results[-1][0]
@@ -164,7 +175,7 @@ def measure(
     _self_times(heavy["Plan"], selfs)
     hot_ms, hot = max(selfs, key=lambda x: x[0])
     return {
-        "file": path.name,
+        "file": source[0],
         "variant": variant,
         "days": _days(params),
         "server": common.median(totals),
@@ -211,20 +222,20 @@ def main(argv: list[str]) -> int:
             work_mem = conn.execute("SHOW work_mem").fetchone()[0]
             conn.execute("VACUUM ANALYZE")
             results, skipped = [], []
-            for path in sorted(SQL_DIR.glob("*.sql")):
-                chosen = variants(conn, path)
+            for source in sources():
+                chosen = variants(conn, source)
                 if not chosen:
-                    skipped.append(f"{path.name} (parameters of its own)")
+                    skipped.append(f"{source[0]} (parameters of its own)")
                 for variant, params in chosen:
                     try:
-                        measured = measure(conn, path, variant, params, args.runs)
+                        measured = measure(conn, source, variant, params, args.runs)
                     except psycopg.Error as exc:
-                        if any(spec.name == path.stem for spec in assets.TABLES):
+                        if any(f"{spec.name}.sql" == source[0] for spec in assets.TABLES):
                             raise
-                        skipped.append(f"{path.name} ({str(exc).splitlines()[0]})")
+                        skipped.append(f"{source[0]} ({str(exc).splitlines()[0]})")
                         break
                     if measured is None:
-                        skipped.append(f"{path.name} (no data statement)")
+                        skipped.append(f"{source[0]} (no data statement)")
                         break
                     results.append(measured)
     finally:

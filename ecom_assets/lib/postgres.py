@@ -127,7 +127,11 @@ def ensure_schemas(conn: psycopg.Connection, schemas: Sequence[str] = SCHEMAS) -
 
 def run_sql_file(conn: psycopg.Connection, path: Path, params: dict[str, object] | None = None) -> None:
     """Run the statements of a ``.sql`` file (named ``%(param)s`` placeholders) in the open transaction."""
-    text = path.read_text(encoding="utf-8")
+    run_sql(conn, path.read_text(encoding="utf-8"), params)
+
+
+def run_sql(conn: psycopg.Connection, text: str, params: dict[str, object] | None = None) -> None:
+    """Run the statements of a SQL script (named ``%(param)s`` placeholders) in the open transaction."""
     for statement in split_sql(text):
         conn.execute(statement, params)
 

@@ -8,6 +8,8 @@ reach (``%(full)s``, ``%(days)s``, ``%(months)s``, ``%(as_of)s``); the first bui
 ``full_refresh`` rebuild it whole. The checks run in the same transaction on the rows just written.
 """
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +52,39 @@ class TableSpec:
     reach: int = 0
     marker: str | None = None
     state_tables: tuple[str, ...] = ()
+    # a table built from a shared template (sql/<template>.sql) with {{group}} set to ``group``
+    template: str | None = None
+    group: str | None = None
+
+
+def table_sql(spec: TableSpec) -> str:
+    """The SQL that builds ``analytics.<spec.name>``: its own file, or the template filled in.
+
+    ``group`` names a column and tables, so it must be a plain lower-case identifier (it comes
+    from this module, never from input)."""
+    text = (SQL_DIR / f"{spec.template or spec.name}.sql").read_text(encoding="utf-8")
+    if spec.template:
+        if not re.fullmatch(r"[a-z_]+", spec.group or ""):
+            raise ValueError(f"{spec.name}: group {spec.group!r} is not a plain identifier")
+        text = text.replace("{{group}}", spec.group)
+    return text
+
+
+def _group_spec(group: str) -> TableSpec:
+    """category_metrics / brand_metrics: the same statement over a product attribute."""
+    return TableSpec(
+        f"{group}_metrics",
+        f"Sales, margin and stock by the current {group} of each product.",
+        PRODUCT_DEPS,
+        _product_lineage(group),
+        facts=("fact_order_items", "fact_inventory"),
+        # the state is grouped by each product's current {group}: a move rebuilds it whole
+        marker=f"SELECT md5(coalesce(json_agg(json_build_array(product_id, coalesce({group}, 'Unknown')) "
+        "ORDER BY product_id)::text, '')) FROM warehouse.dim_products WHERE is_current AND product_id <> 'UNKNOWN'",
+        state_tables=(f"ops.{group}_month", f"ops.{group}_stock_month", f"ops.{group}_snapshot_days"),
+        template="group_metrics",
+        group=group,
+    )
 
 
 def _sales_lineage() -> dict[str, list[tuple[dg.AssetKey, str]]]:
@@ -155,28 +190,8 @@ TABLES: list[TableSpec] = [
         facts=("fact_order_items", "fact_inventory"),
         state_tables=("ops.product_month", "ops.stock_month", "ops.product_snapshot_days"),
     ),
-    TableSpec(
-        "category_metrics",
-        "Sales, margin and stock by the current category of each product.",
-        PRODUCT_DEPS,
-        _product_lineage("category"),
-        facts=("fact_order_items", "fact_inventory"),
-        # the state is grouped by each product's current category: a move rebuilds it whole
-        marker="SELECT md5(coalesce(json_agg(json_build_array(product_id, coalesce(category, 'Unknown')) "
-        "ORDER BY product_id)::text, '')) FROM warehouse.dim_products WHERE is_current AND product_id <> 'UNKNOWN'",
-        state_tables=("ops.category_month", "ops.category_stock_month", "ops.category_snapshot_days"),
-    ),
-    TableSpec(
-        "brand_metrics",
-        "Sales, margin and stock by the current brand of each product.",
-        PRODUCT_DEPS,
-        _product_lineage("brand"),
-        facts=("fact_order_items", "fact_inventory"),
-        # the state is grouped by each product's current brand: a move rebuilds it whole
-        marker="SELECT md5(coalesce(json_agg(json_build_array(product_id, coalesce(brand, 'Unknown')) "
-        "ORDER BY product_id)::text, '')) FROM warehouse.dim_products WHERE is_current AND product_id <> 'UNKNOWN'",
-        state_tables=("ops.brand_month", "ops.brand_stock_month", "ops.brand_snapshot_days"),
-    ),
+    _group_spec("category"),
+    _group_spec("brand"),
     TableSpec(
         "campaign_attribution",
         "One row per campaign: platform-reported figures beside our 7-day last-touch attribution "
@@ -244,8 +259,8 @@ def build_table(
 ) -> dg.MaterializeResult:
     """Build ``analytics.<table>`` (whole or incrementally) in one transaction and check it
     before the commit."""
-    sql_path = SQL_DIR / f"{spec.name}.sql"
-    code = incremental.code_version(sql_path)
+    text = table_sql(spec)
+    code = hashlib.md5(text.encode()).hexdigest()
     with warehouse.get_connection() as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"analytics.{spec.name}",))
         as_of = require_as_of(conn)
@@ -254,7 +269,7 @@ def build_table(
         delta = incremental.plan(
             conn, spec.name, spec.facts, code, as_of, marker, full_refresh, spec.state_tables
         )
-        postgres.run_sql_file(conn, sql_path, delta.params(spec.reach))
+        postgres.run_sql(conn, text, delta.params(spec.reach))
         incremental.record(conn, delta, spec.facts, code, marker)
         frame = contracts.read_table(conn, spec.name)
         results = checks.run_checks(conn, spec.name, frame)

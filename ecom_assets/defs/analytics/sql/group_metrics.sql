@@ -1,61 +1,62 @@
--- analytics.brand_metrics: sales and stock by the current brand of each product.
--- Orders are distinct per brand (an order with two items of one brand counts once).
+-- analytics.{{group}}_metrics for a product attribute {{group}} (category or brand: the TableSpec
+-- names it, assets.table_sql fills it in): sales and stock by the CURRENT {{group}} of each product.
+-- Orders are distinct per {{group}} (an order with two items of one {{group}} counts once).
 --
 -- Built incrementally from per-month state in ops (TableSpec facts: fact_order_items,
--- fact_inventory), grouped by each product's CURRENT brand: ops.brand_month (recognized sales
--- of a brand in a calendar month; an order lies in one month, so distinct orders add up over
--- months), ops.brand_stock_month (stock summed over the month's snapshot days up to the as-of
--- date) and ops.brand_snapshot_days (snapshot days per month up to the as-of date). The TableSpec's
--- marker fingerprints the product -> brand mapping, so a product moving to another brand
+-- fact_inventory): ops.{{group}}_month (recognized sales of a {{group}} in a calendar month; an
+-- order lies in one month, so distinct orders add up over months), ops.{{group}}_stock_month
+-- (stock summed over the month's snapshot days up to the as-of date) and
+-- ops.{{group}}_snapshot_days (snapshot days per month up to the as-of date). The TableSpec's
+-- marker fingerprints the product -> {{group}} mapping, so a product moving to another {{group}}
 -- rebuilds the state whole (%(full)s); otherwise only the months in %(months)s are recomputed,
 -- plus, for stock, the months between the previous and the current as-of date. The table is
 -- then rewritten from the state and the current products.
 
-CREATE TABLE IF NOT EXISTS ops.brand_month (
+CREATE TABLE IF NOT EXISTS ops.{{group}}_month (
     month         date    NOT NULL,
-    brand         text    NOT NULL,
+    {{group}}         text    NOT NULL,
     units_sold    bigint  NOT NULL,
     orders        bigint  NOT NULL,
     net_revenue   numeric NOT NULL,
     cogs          numeric NOT NULL,
     gross_profit  numeric NOT NULL,
-    PRIMARY KEY (month, brand)
+    PRIMARY KEY (month, {{group}})
 );
 
-CREATE TABLE IF NOT EXISTS ops.brand_stock_month (
+CREATE TABLE IF NOT EXISTS ops.{{group}}_stock_month (
     month       date   NOT NULL,
-    brand       text   NOT NULL,
+    {{group}}       text   NOT NULL,
     stock_sum   bigint NOT NULL,
-    PRIMARY KEY (month, brand)
+    PRIMARY KEY (month, {{group}})
 );
 
-CREATE TABLE IF NOT EXISTS ops.brand_snapshot_days (
+CREATE TABLE IF NOT EXISTS ops.{{group}}_snapshot_days (
     month  date    NOT NULL PRIMARY KEY,
     days   integer NOT NULL
 );
 
-CREATE TEMP TABLE brand_products ON COMMIT DROP AS
-SELECT product_id, coalesce(brand, 'Unknown') AS grp
+CREATE TEMP TABLE {{group}}_products ON COMMIT DROP AS
+SELECT product_id, coalesce({{group}}, 'Unknown') AS grp
 FROM warehouse.dim_products
 WHERE is_current AND product_id <> 'UNKNOWN';
 
 -- The months to recompute: the changed fact days' months; for stock also every month between
 -- the as-of date of the last build (still in ops.analytics_builds) and this one.
-CREATE TEMP TABLE brand_sales_months ON COMMIT DROP AS
+CREATE TEMP TABLE {{group}}_sales_months ON COMMIT DROP AS
 SELECT DISTINCT m::date AS month FROM unnest(%(months)s::date[]) AS m;
 
-CREATE TEMP TABLE brand_stock_months ON COMMIT DROP AS
-SELECT month FROM brand_sales_months
+CREATE TEMP TABLE {{group}}_stock_months ON COMMIT DROP AS
+SELECT month FROM {{group}}_sales_months
 UNION
 SELECT date_trunc('month', d)::date
 FROM ops.analytics_builds b,
      generate_series(least(b.as_of, %(as_of)s::date), greatest(b.as_of, %(as_of)s::date), interval '1 day') AS d
-WHERE b.table_name = 'brand_metrics' AND b.as_of IS DISTINCT FROM %(as_of)s::date;
+WHERE b.table_name = '{{group}}_metrics' AND b.as_of IS DISTINCT FROM %(as_of)s::date;
 
-DELETE FROM ops.brand_month
+DELETE FROM ops.{{group}}_month
 WHERE %(full)s OR month = ANY(%(months)s::date[]);
 
-INSERT INTO ops.brand_month
+INSERT INTO ops.{{group}}_month
 SELECT date_trunc('month', i.order_date)::date,
        p.grp,
        sum(i.quantity),
@@ -64,42 +65,42 @@ SELECT date_trunc('month', i.order_date)::date,
        sum(i.cogs),
        sum(i.gross_profit)
 FROM warehouse.fact_order_items i
-JOIN brand_products p ON p.product_id = i.product_id
+JOIN {{group}}_products p ON p.product_id = i.product_id
 WHERE i.is_recognized
-  AND (%(full)s OR (i.order_date >= (SELECT min(month) FROM brand_sales_months)
-                    AND i.order_date < (SELECT max(month) + interval '1 month' FROM brand_sales_months)
-                    AND date_trunc('month', i.order_date)::date IN (SELECT month FROM brand_sales_months)))
+  AND (%(full)s OR (i.order_date >= (SELECT min(month) FROM {{group}}_sales_months)
+                    AND i.order_date < (SELECT max(month) + interval '1 month' FROM {{group}}_sales_months)
+                    AND date_trunc('month', i.order_date)::date IN (SELECT month FROM {{group}}_sales_months)))
 GROUP BY 1, 2;
 
 -- Stock per product and snapshot day of the stock months, up to the as-of date.
-CREATE TEMP TABLE brand_stock_days ON COMMIT DROP AS
+CREATE TEMP TABLE {{group}}_stock_days ON COMMIT DROP AS
 SELECT i.snapshot_date, i.product_id, sum(i.current_stock) AS stock
 FROM warehouse.fact_inventory i
 WHERE i.snapshot_date <= %(as_of)s::date
-  AND (%(full)s OR (i.snapshot_date >= (SELECT min(month) FROM brand_stock_months)
-                    AND i.snapshot_date < (SELECT max(month) + interval '1 month' FROM brand_stock_months)
-                    AND date_trunc('month', i.snapshot_date)::date IN (SELECT month FROM brand_stock_months)))
+  AND (%(full)s OR (i.snapshot_date >= (SELECT min(month) FROM {{group}}_stock_months)
+                    AND i.snapshot_date < (SELECT max(month) + interval '1 month' FROM {{group}}_stock_months)
+                    AND date_trunc('month', i.snapshot_date)::date IN (SELECT month FROM {{group}}_stock_months)))
 GROUP BY 1, 2;
 
-DELETE FROM ops.brand_stock_month
-WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM brand_stock_months));
+DELETE FROM ops.{{group}}_stock_month
+WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM {{group}}_stock_months));
 
-INSERT INTO ops.brand_stock_month
+INSERT INTO ops.{{group}}_stock_month
 SELECT date_trunc('month', s.snapshot_date)::date, p.grp, sum(s.stock)
-FROM brand_stock_days s
-JOIN brand_products p ON p.product_id = s.product_id
+FROM {{group}}_stock_days s
+JOIN {{group}}_products p ON p.product_id = s.product_id
 GROUP BY 1, 2;
 
-DELETE FROM ops.brand_snapshot_days
-WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM brand_stock_months));
+DELETE FROM ops.{{group}}_snapshot_days
+WHERE %(full)s OR month = ANY(ARRAY(SELECT month FROM {{group}}_stock_months));
 
-INSERT INTO ops.brand_snapshot_days
+INSERT INTO ops.{{group}}_snapshot_days
 SELECT date_trunc('month', snapshot_date)::date, count(DISTINCT snapshot_date)
-FROM brand_stock_days
+FROM {{group}}_stock_days
 GROUP BY 1;
 
-CREATE TABLE IF NOT EXISTS analytics.brand_metrics (
-    brand               text          PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS analytics.{{group}}_metrics (
+    {{group}}               text          PRIMARY KEY,
     units_sold          bigint        NOT NULL,
     orders              bigint        NOT NULL,
     net_revenue         numeric(14,2) NOT NULL,
@@ -111,28 +112,28 @@ CREATE TABLE IF NOT EXISTS analytics.brand_metrics (
     inventory_turnover  numeric(14,2)
 );
 
-TRUNCATE analytics.brand_metrics;
+TRUNCATE analytics.{{group}}_metrics;
 
-INSERT INTO analytics.brand_metrics
+INSERT INTO analytics.{{group}}_metrics
 WITH sales AS (
-    SELECT brand AS grp,
+    SELECT {{group}} AS grp,
            sum(units_sold)::bigint AS units_sold,
            sum(orders)::bigint     AS orders,
            sum(net_revenue)        AS net_revenue,
            sum(cogs)               AS cogs,
            sum(gross_profit)       AS gross_profit
-    FROM ops.brand_month
-    GROUP BY brand
+    FROM ops.{{group}}_month
+    GROUP BY {{group}}
 ),
 stock AS (
-    SELECT brand AS grp,
+    SELECT {{group}} AS grp,
            sum(stock_sum)::numeric
-             / (SELECT sum(days)::bigint FROM ops.brand_snapshot_days) AS avg_on_hand_units
-    FROM ops.brand_stock_month
-    GROUP BY brand
+             / (SELECT sum(days)::bigint FROM ops.{{group}}_snapshot_days) AS avg_on_hand_units
+    FROM ops.{{group}}_stock_month
+    GROUP BY {{group}}
 ),
 groups AS (
-    SELECT grp, count(*) AS products FROM brand_products GROUP BY grp
+    SELECT grp, count(*) AS products FROM {{group}}_products GROUP BY grp
 )
 SELECT g.grp,
        coalesce(s.units_sold, 0),
