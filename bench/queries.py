@@ -96,11 +96,14 @@ def _node(node: dict) -> str:
 
 def sources() -> list[tuple[str, str]]:
     """(file name, SQL) of each analytics table as ``build_table`` runs it (a shared template
-    filled in, e.g. category/brand_metrics from group_metrics.sql), then the other files."""
+    filled in, e.g. category/brand_metrics from group_metrics.sql; after the DDL of the shared
+    functions it calls, e.g. customer_first_days.sql, which ``build_table`` runs just before),
+    then the other files."""
     from ecom_assets.defs.analytics import assets
 
-    out = [(f"{s.name}.sql", assets.table_sql(s)) for s in assets.TABLES]
+    out = [(f"{s.name}.sql", assets.functions_sql(s) + assets.table_sql(s)) for s in assets.TABLES]
     used = {f"{s.template or s.name}.sql" for s in assets.TABLES}
+    used |= {f"{name}.sql" for s in assets.TABLES for name in s.functions}
     out += [(p.name, p.read_text(encoding="utf-8")) for p in SQL_DIR.glob("*.sql") if p.name not in used]
     return sorted(out)
 

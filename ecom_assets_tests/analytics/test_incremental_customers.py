@@ -10,8 +10,10 @@ back, so the incremental chain goes on from its own state). The state in ``ops``
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal as Dec
+from pathlib import Path
 
 import dagster as dg
 import psycopg
@@ -358,4 +360,30 @@ def test_lost_customer_state_is_rebuilt_and_never_read(url: str) -> None:
         "missing ops.customer_totals",
     )
     assert totals(url)["C11"]["first_order_date"] == D(2025, 12, 6)
+    assert_matches_full_rebuild(url)
+
+
+def test_shared_function_is_recreated_and_versions_the_sales_tables(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ops.customer_first_days (customer_first_days.sql, called by daily and monthly_sales) is
+    recreated by their builds when it is gone, and a change to it rebuilds both whole."""
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP FUNCTION ops.customer_first_days(boolean)")
+        add_order(conn, "ORD_0161", D(2025, 12, 6), "C11", "20.00")  # C11's first order was 12-12
+        rebuilt(conn, D(2025, 12, 6))
+    assert_incremental(build(url), changed_days=1)
+    assert (day(url, D(2025, 12, 6))["new_customers"], day(url, D(2025, 12, 12))["new_customers"]) == (1, 0)
+
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(analytics_assets.SQL_DIR, sql_dir)
+    ddl = sql_dir / "customer_first_days.sql"
+    ddl.write_text(ddl.read_text(encoding="utf-8") + "-- changed\n", encoding="utf-8")
+    monkeypatch.setattr(analytics_assets, "SQL_DIR", sql_dir)
+    results = build(url)
+    assert {t: r.metadata["build_reason"] for t, r in results.items()} == {
+        "customer_metrics": "incremental",
+        "daily_sales": "SQL changed",
+        "monthly_sales": "SQL changed",
+    }
     assert_matches_full_rebuild(url)

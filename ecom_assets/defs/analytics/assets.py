@@ -55,6 +55,9 @@ class TableSpec:
     # a table built from a shared template (sql/<template>.sql) with {{group}} set to ``group``
     template: str | None = None
     group: str | None = None
+    # shared SQL functions the table's SQL calls (sql/<name>.sql, each CREATE OR REPLACE):
+    # created before every build and part of the table's code version
+    functions: tuple[str, ...] = ()
 
 
 def table_sql(spec: TableSpec) -> str:
@@ -68,6 +71,18 @@ def table_sql(spec: TableSpec) -> str:
             raise ValueError(f"{spec.name}: group {spec.group!r} is not a plain identifier")
         text = text.replace("{{group}}", spec.group)
     return text
+
+
+def functions_sql(spec: TableSpec) -> str:
+    """The DDL of the shared functions ``spec``'s SQL calls ("" when none)."""
+    return "".join((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name in spec.functions)
+
+
+def table_code(spec: TableSpec) -> str:
+    """The code version of a table (``ops.analytics_builds.code``): the md5 of its SQL, after the
+    shared functions it calls, so a change to either rebuilds it whole. (A table without
+    functions keeps the md5 of its SQL alone.)"""
+    return hashlib.md5((functions_sql(spec) + table_sql(spec)).encode()).hexdigest()
 
 
 def _group_spec(group: str) -> TableSpec:
@@ -142,6 +157,7 @@ TABLES: list[TableSpec] = [
         # has seen the same fact builds, else the facts: no dependency, so a failed customer
         # check does not hold back the sales tables
         facts=("fact_orders",),
+        functions=("customer_first_days",),
     ),
     TableSpec(
         "monthly_sales",
@@ -149,6 +165,7 @@ TABLES: list[TableSpec] = [
         [wh("fact_orders")],
         {"month": [(wh("fact_orders"), "order_date")], **_sales_lineage()},
         facts=("fact_orders",),
+        functions=("customer_first_days",),
     ),
     TableSpec(
         "customer_metrics",
@@ -260,8 +277,14 @@ def build_table(
     """Build ``analytics.<table>`` (whole or incrementally) in one transaction and check it
     before the commit."""
     text = table_sql(spec)
-    code = hashlib.md5(text.encode()).hexdigest()
+    code = table_code(spec)
     with warehouse.get_connection() as conn:
+        if spec.functions:
+            # committed apart, before the build: in the build's transaction the function's catalog
+            # row would stay locked to the end, and a table built side by side replacing it too
+            # would wait for that, then fail
+            incremental.ensure_functions(conn, functions_sql(spec))
+            conn.commit()
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"analytics.{spec.name}",))
         as_of = require_as_of(conn)
         postgres.ensure_schemas(conn, ["analytics"])

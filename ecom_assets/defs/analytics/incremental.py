@@ -26,6 +26,8 @@ from pathlib import Path
 
 import psycopg
 
+from ecom_assets.lib import postgres
+
 STATE_DDL = (
     """
     CREATE TABLE IF NOT EXISTS ops.analytics_builds (
@@ -128,6 +130,15 @@ def ensure_state(conn: psycopg.Connection) -> None:
     conn.execute("CREATE SCHEMA IF NOT EXISTS ops")
     for ddl in STATE_DDL:
         conn.execute(ddl)
+
+
+def ensure_functions(conn: psycopg.Connection, ddl: str) -> None:
+    """(Re)create the shared SQL functions of ``ddl`` (``CREATE OR REPLACE``, idempotent), one
+    builder at a time: two transactions replacing the same function at once fail ("tuple
+    concurrently updated"), so the caller commits right after, before its build."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('ops.analytics_functions'))")
+    conn.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    postgres.run_sql(conn, ddl)
 
 
 def plan(

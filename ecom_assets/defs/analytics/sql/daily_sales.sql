@@ -5,10 +5,11 @@
 -- the rows of the changed days and the rows outside [first order day, as-of date] are deleted,
 -- then every day of that range without a row is computed from the facts of that day (the
 -- changed days, and the days the range gained; a full build deletes every row first, so it
--- computes every day). new_customers is then set for every day from ops.customer_totals (one
--- row per customer: O(customers)), kept by customer_metrics, when that table has seen the same
--- fact builds as this one; otherwise (a full build, or customer_metrics not built since the facts
--- changed) it is computed from the facts as before.
+-- computes every day). new_customers is then set for every day from ops.customer_first_days
+-- (customer_first_days.sql, shared with monthly_sales): from ops.customer_totals (one row per
+-- customer: O(customers)), kept by customer_metrics, when that table has seen the same fact
+-- builds as this one; otherwise (a full build, or customer_metrics not built since the facts
+-- changed) from the facts.
 
 CREATE TABLE IF NOT EXISTS analytics.daily_sales (
     sales_date        date          PRIMARY KEY,
@@ -21,8 +22,6 @@ CREATE TABLE IF NOT EXISTS analytics.daily_sales (
     cancelled_orders  bigint        NOT NULL,
     items_sold        bigint        NOT NULL
 );
-
-SELECT set_config('ecom.daily_sales_full', %(full)s::text, true);
 
 DELETE FROM analytics.daily_sales
 WHERE %(full)s
@@ -64,44 +63,11 @@ FROM days d
 LEFT JOIN by_day b ON b.order_date = d.sales_date
 ORDER BY d.sales_date;
 
--- new_customers of every day: customers whose first recognized order falls on it. From the
--- customer state when it is there and has seen exactly the fact_orders builds this build sees
--- (one statement, one snapshot), else (also when it gives nothing) from the facts. PL/pgSQL
--- plans a statement when it first runs it, so a missing ops.customer_totals is never read.
-CREATE TEMP TABLE daily_first_days (first_day date NOT NULL, customers bigint NOT NULL) ON COMMIT DROP;
-
-DO $$
-DECLARE
-    n bigint := 0;
-BEGIN
-    IF NOT current_setting('ecom.daily_sales_full')::boolean
-       AND to_regclass('ops.customer_totals') IS NOT NULL THEN
-        INSERT INTO pg_temp.daily_first_days
-        SELECT first_order_date, count(*)
-        FROM ops.customer_totals
-        WHERE NOT EXISTS (
-            SELECT 1
-            FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
-            FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
-                       WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
-            WHERE b.build_id IS DISTINCT FROM s.build_id)
-        GROUP BY first_order_date;
-        GET DIAGNOSTICS n = ROW_COUNT;
-    END IF;
-    IF n = 0 THEN
-        INSERT INTO pg_temp.daily_first_days
-        SELECT first_day, count(*)
-        FROM (SELECT min(order_date) AS first_day
-              FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
-        GROUP BY first_day;
-    END IF;
-END
-$$;
-
+-- new_customers of every day: customers whose first recognized order falls on it.
 WITH target AS (
     SELECT s.sales_date, coalesce(f.customers, 0) AS new_customers
     FROM analytics.daily_sales s
-    LEFT JOIN pg_temp.daily_first_days f ON f.first_day = s.sales_date
+    LEFT JOIN ops.customer_first_days(%(full)s) f ON f.first_day = s.sales_date
 )
 UPDATE analytics.daily_sales s
 SET new_customers = t.new_customers

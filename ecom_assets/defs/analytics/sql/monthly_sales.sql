@@ -6,8 +6,9 @@
 -- months outside [first order month, as-of month], and the months of the previous and the
 -- current as-of date (a month's figures stop at the as-of date; the previous as-of month is the
 -- last row of the table). A full build deletes every row first, so it computes every month.
--- new_customers (from ops.customer_totals when customer_metrics has seen the same fact builds,
--- else from the facts, as daily_sales does) and the growth are then set for every month.
+-- new_customers (ops.customer_first_days, as in daily_sales: from ops.customer_totals when
+-- customer_metrics has seen the same fact builds, else from the facts) and the growth are then
+-- set for every month.
 
 CREATE TABLE IF NOT EXISTS analytics.monthly_sales (
     month                   date          PRIMARY KEY,
@@ -21,8 +22,6 @@ CREATE TABLE IF NOT EXISTS analytics.monthly_sales (
     items_sold              bigint        NOT NULL,
     net_revenue_growth_pct  numeric(10,2)
 );
-
-SELECT set_config('ecom.monthly_sales_full', %(full)s::text, true);
 
 DELETE FROM analytics.monthly_sales
 WHERE %(full)s
@@ -72,41 +71,10 @@ FROM months m
 LEFT JOIN by_month b ON b.month = m.month
 ORDER BY m.month;
 
--- new_customers of every month: customers whose first recognized order falls in it, from the
--- customer state or the facts exactly as in daily_sales.sql.
-CREATE TEMP TABLE monthly_first_days (first_day date NOT NULL, customers bigint NOT NULL) ON COMMIT DROP;
-
-DO $$
-DECLARE
-    n bigint := 0;
-BEGIN
-    IF NOT current_setting('ecom.monthly_sales_full')::boolean
-       AND to_regclass('ops.customer_totals') IS NOT NULL THEN
-        INSERT INTO pg_temp.monthly_first_days
-        SELECT first_order_date, count(*)
-        FROM ops.customer_totals
-        WHERE NOT EXISTS (
-            SELECT 1
-            FROM (SELECT day, build_id FROM ops.fact_builds WHERE table_name = 'fact_orders') b
-            FULL JOIN (SELECT day, build_id FROM ops.analytics_seen
-                       WHERE table_name = 'customer_metrics' AND fact = 'fact_orders') s ON s.day = b.day
-            WHERE b.build_id IS DISTINCT FROM s.build_id)
-        GROUP BY first_order_date;
-        GET DIAGNOSTICS n = ROW_COUNT;
-    END IF;
-    IF n = 0 THEN
-        INSERT INTO pg_temp.monthly_first_days
-        SELECT first_day, count(*)
-        FROM (SELECT min(order_date) AS first_day
-              FROM warehouse.fact_orders WHERE is_recognized GROUP BY customer_id) f
-        GROUP BY first_day;
-    END IF;
-END
-$$;
-
+-- new_customers of every month: customers whose first recognized order falls in it.
 WITH first_orders AS (
     SELECT date_trunc('month', first_day)::date AS month, sum(customers)::bigint AS new_customers
-    FROM pg_temp.monthly_first_days
+    FROM ops.customer_first_days(%(full)s)
     GROUP BY 1
 ),
 target AS (
