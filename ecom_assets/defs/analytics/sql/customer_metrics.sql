@@ -55,19 +55,6 @@ CREATE TABLE IF NOT EXISTS ops.customer_totals (
 -- The customers whose totals this build recomputes (incremental builds only).
 CREATE TEMP TABLE customer_touched (customer_id text NOT NULL) ON COMMIT DROP;
 
--- Full build: every day of the facts.
-INSERT INTO ops.customer_day
-SELECT customer_id,
-       order_date,
-       count(*),
-       sum(net_revenue),
-       sum(gross_profit),
-       (array_agg(order_id ORDER BY order_id))[1],
-       (array_agg(net_revenue ORDER BY order_id))[1]
-FROM warehouse.fact_orders
-WHERE %(full)s AND is_recognized
-GROUP BY customer_id, order_date;
-
 -- Incremental build: forget the changed days (the customers they had are touched) ...
 WITH gone AS (
     DELETE FROM ops.customer_day
@@ -76,7 +63,8 @@ WITH gone AS (
 )
 INSERT INTO pg_temp.customer_touched SELECT customer_id FROM gone;
 
--- ... and read them again from the facts (the customers they have now are touched).
+-- ... and read the days from the facts: every day for a full build, else the changed days (the
+-- customers they have now are touched).
 WITH fresh AS (
     INSERT INTO ops.customer_day
     SELECT customer_id,
@@ -87,11 +75,11 @@ WITH fresh AS (
            (array_agg(order_id ORDER BY order_id))[1],
            (array_agg(net_revenue ORDER BY order_id))[1]
     FROM warehouse.fact_orders
-    WHERE NOT %(full)s AND is_recognized AND order_date = ANY(%(days)s::date[])
+    WHERE is_recognized AND (%(full)s OR order_date = ANY(%(days)s::date[]))
     GROUP BY customer_id, order_date
     RETURNING customer_id
 )
-INSERT INTO pg_temp.customer_touched SELECT customer_id FROM fresh;
+INSERT INTO pg_temp.customer_touched SELECT customer_id FROM fresh WHERE NOT %(full)s;
 
 DELETE FROM ops.customer_totals
 WHERE NOT %(full)s
