@@ -72,8 +72,11 @@ def env_for(data_dir: Path, url: str) -> dict[str, str]:
         ECOM_LOG_LEVEL="WARNING",
     )
     env.pop("ECOM_START_DATE", None)
-    (data_dir / "dagster_home").mkdir(parents=True, exist_ok=True)
-    (data_dir / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    from ecom_assets import runner  # the instance `ecom run` sets up for itself: the figures are the CLI's
+
+    (home / "dagster.yaml").write_text(runner.local_instance_yaml(home))
     return env
 
 

@@ -1,6 +1,6 @@
 """What Dagster's own run storage costs: the same run_graph on three kinds of DagsterInstance.
 
-    python -m bench instance [--scale 1] [--runs 1] [--modes sqlite,postgres,ephemeral]
+    python -m bench instance [--scale 1] [--runs 3] [--modes stock-sqlite,sqlite,postgres,ephemeral]
 
 Why: profiling ``ecom demo`` (py-spy, see docs/SCALING.md) put about half of the run's samples
 in ``SqliteEventLogStorage.store_event``: the default ``DAGSTER_HOME`` (no dagster.yaml) keeps
@@ -10,7 +10,10 @@ thousand events (one ``ASSET_MATERIALIZATION_PLANNED`` per asset and month befor
 
 Each mode runs ``runner.run_graph`` (every asset but the dashboards) in a child process on the
 same landed history, each on a fresh warehouse database:
-- ``sqlite``: what ``ecom run`` / ``ecom demo`` use today (DAGSTER_HOME without storage config);
+- ``stock-sqlite``: Dagster's own ``SqliteEventLogStorage`` (DAGSTER_HOME without storage
+  config), what ``ecom run`` used before ``lib/dagster_storage.py``;
+- ``sqlite``: what ``ecom run`` / ``ecom demo`` use (``runner.local_instance_yaml``: the same
+  SQLite files through ``LocalSqliteEventLogStorage``);
 - ``postgres``: dagster-postgres storage in a database of its own on the same server, with
   ``synchronous_commit=off`` for its connections (run metadata, not warehouse data);
 - ``ephemeral``: ``DagsterInstance.ephemeral()`` (in memory; the floor, the UI sees nothing).
@@ -39,6 +42,9 @@ assert s.ok, s.failed_assets
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
 
+# (the comment keeps runner.dagster_home() from upgrading it to the local event log)
+STOCK_YAML = "# bench: stock instance\ntelemetry:\n  enabled: false\n"
+
 PG_YAML = """storage:
   postgres:
     postgres_db:
@@ -58,6 +64,9 @@ def one(admin: str, data, mode: str) -> float:  # noqa: ANN001 - Path
     try:
         common.rmtree(data / "dagster_home")
         env = common.env_for(data, url)
+        config = data / "dagster_home" / "dagster.yaml"  # mode "sqlite": as env_for wrote it
+        if mode == "stock-sqlite":
+            config.write_text(STOCK_YAML)
         if dagster_db:
             info = psycopg.conninfo.conninfo_to_dict(dagster_db)
             yaml = PG_YAML.format(
@@ -66,8 +75,7 @@ def one(admin: str, data, mode: str) -> float:  # noqa: ANN001 - Path
                 port=info.get("port", 5432),
                 db=info["dbname"],
             )
-            with (data / "dagster_home" / "dagster.yaml").open("a") as f:
-                f.write(yaml)
+            config.write_text(STOCK_YAML + yaml)
         _, _, lines = common.run_child([common.python(), "-c", CHILD, mode], env)
         return json.loads(lines[-1][1])["seconds"]
     finally:
@@ -80,7 +88,7 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench instance", description=__doc__.split("\n")[0])
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--modes", default="sqlite,postgres,ephemeral")
+    p.add_argument("--modes", default="stock-sqlite,sqlite,postgres,ephemeral")
     p.add_argument(
         "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
     )

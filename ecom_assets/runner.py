@@ -7,6 +7,7 @@ month range covering the requested days (single-run backfill), the others run on
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,11 +49,32 @@ def dagster_home() -> Path:
         os.environ["DAGSTER_HOME"] = home
     Path(home).mkdir(parents=True, exist_ok=True)
     config = Path(home) / "dagster.yaml"
-    if not config.exists():
-        # The CLI's own local instance: SQLite storage beside the data, and no telemetry banner
-        # in the middle of `ecom demo` (a deployment brings its own dagster.yaml).
-        config.write_text("telemetry:\n  enabled: false\n")
+    if not config.exists() or config.read_text() in OLD_LOCAL_INSTANCE_YAML:
+        config.write_text(local_instance_yaml(Path(home)))
     return Path(home)
+
+
+# What earlier versions wrote as the CLI's dagster.yaml: upgraded in place (a file the user
+# edited, or a deployment's own, is never touched).
+OLD_LOCAL_INSTANCE_YAML = ("telemetry:\n  enabled: false\n",)
+
+
+def local_instance_yaml(home: Path) -> str:
+    """The CLI's own local instance: SQLite storage beside the data, its event log through
+    ``lib/dagster_storage.py`` (the same files without an fsync'd open and close per event), and
+    no telemetry banner in the middle of `ecom demo`. A deployment brings its own dagster.yaml."""
+    runs = (home.resolve() / "history" / "runs").as_posix()
+    return (
+        "# Written by `ecom` for its local runs; `dagster dev` with this DAGSTER_HOME reads the same.\n"
+        "# Delete the event_log_storage entry for Dagster's stock SQLite event log (docs/OPERATIONS.md).\n"
+        "telemetry:\n"
+        "  enabled: false\n"
+        "event_log_storage:\n"
+        "  module: ecom_assets.lib.dagster_storage\n"
+        "  class: LocalSqliteEventLogStorage\n"
+        "  config:\n"
+        f"    base_dir: {json.dumps(runs)}\n"
+    )
 
 
 def load_definitions() -> dg.Definitions:
