@@ -74,11 +74,11 @@ class LocalSqliteEventLogStorage(SqliteEventLogStorage):
                 poolclass=SingletonThreadPool,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
-            sync = "NORMAL" if shard == INDEX_SHARD_NAME else "OFF"
+            pragma = "PRAGMA synchronous=NORMAL" if shard == INDEX_SHARD_NAME else "PRAGMA synchronous=OFF"
 
             @db.event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn: object, _record: object) -> None:
-                dbapi_conn.execute(f"PRAGMA synchronous={sync}")  # type: ignore[attr-defined]
+                dbapi_conn.execute(pragma)  # type: ignore[attr-defined]
 
             self._engines[shard] = engine
             runs = [s for s in self._engines if s != INDEX_SHARD_NAME]
