@@ -287,8 +287,12 @@ def import_export(src: Path, as_of: dt.date | None = None, landing_root: Path | 
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=root.parent))
     try:
-        report = _land_all(src, files, headers, tmp, as_of, root)
+        report, landed = _land_all(src, files, headers, tmp, as_of, root)
         _commit(tmp, root, files)
+        # the records of each file just written: the raw layer need not parse them to count
+        landing.record_row_counts(
+            {landing.day_file(t, day, root): n for t, res in landed.items() for day, n in res.days.items()}
+        )
         landing.write_as_of(report.as_of, root)
     except UnreadableFile as exc:
         raise ExportError(str(exc)) from None
@@ -304,7 +308,7 @@ def _land_all(
     tmp: Path,
     as_of: dt.date | None,
     root: Path,
-) -> ImportReport:
+) -> tuple[ImportReport, dict[str, _Landed]]:
     landed: dict[str, _Landed] = {}
     order_days = _OrderDays()
     if "orders" in files:
@@ -349,7 +353,7 @@ def _land_all(
             report.files[t] = files[t].name
             report.rows[t] = landed[t].rows
             report.days[t] = len(landed[t].days)
-    return report
+    return report, landed
 
 
 def _commit(tmp: Path, root: Path, files: dict[str, Path]) -> None:

@@ -5,6 +5,7 @@ Layout (written by ``ecom import`` and by the generator's demo path)::
     landing/<event table>/<YYYY-MM-DD>.csv    one file per day: orders, order_items, clickstream, inventory
     landing/<dimension>/<YYYY-MM-DD>.csv      one file per export (all versions it holds): customers, ...
     landing/_as_of                            the as-of date of the landed data (DATA_CONTRACT.md)
+    landing/<table>/.row_counts.json          records per landed file, by size and mtime (a cache)
 
 Landed files may carry two extra columns, ``_source_file`` and ``_source_line``, naming the
 export file and line each row came from, so rejects point at the user's own file.
@@ -13,13 +14,18 @@ export file and line each row came from, so rejects point at the user's own file
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ecom_assets.lib import settings
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
 AS_OF_FILE = "_as_of"
+ROW_COUNTS_FILE = ".row_counts.json"
 
 
 def table_dir(table: str, root: Path | None = None) -> Path:
@@ -75,3 +81,51 @@ def first_day(root: Path | None = None) -> dt.date | None:
         min(f) for t in ("orders", "order_items", "clickstream", "inventory") if (f := landed_files(t, root))
     ]
     return min(days) if days else None
+
+
+# ---------------------------------------------------------------- records per landed file
+# The raw layer reports how many records each landed file holds. Counting means parsing the CSV
+# (quoted values may hold newlines), about 1 s per 300 MB here; the importer knows the counts
+# of the files it writes, and the raw assets count a file once. A count is used only while the
+# file's size and modification time (ns) are the ones it was taken at, so a file replaced or
+# edited in place is counted again; a lost or damaged cache only costs a recount.
+
+
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _read_counts(folder: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads((folder / ROW_COUNTS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def known_row_counts(files: Iterable[Path]) -> dict[Path, int]:
+    """Record counts of the files whose cached size and mtime still match."""
+    out: dict[Path, int] = {}
+    cache: dict[Path, dict[str, list[int]]] = {}
+    for path in files:
+        entries = cache.setdefault(path.parent, _read_counts(path.parent))
+        entry = entries.get(path.name)
+        if isinstance(entry, list) and len(entry) == 3 and entry[:2] == _stamp(path):
+            out[path] = int(entry[2])
+    return out
+
+
+def record_row_counts(counts: dict[Path, int]) -> None:
+    """Remember record counts of landed files (as of their size and mtime now)."""
+    by_folder: dict[Path, dict[Path, int]] = {}
+    for path, rows in counts.items():
+        by_folder.setdefault(path.parent, {})[path] = rows
+    for folder, items in by_folder.items():
+        entries = {name: entry for name, entry in _read_counts(folder).items() if (folder / name).is_file()}
+        for path, rows in items.items():
+            entries[path.name] = [*_stamp(path), int(rows)]
+        fd, tmp = tempfile.mkstemp(prefix=ROW_COUNTS_FILE, dir=folder)
+        with os.fdopen(fd, "w") as f:
+            json.dump(entries, f, separators=(",", ":"))
+        os.replace(tmp, folder / ROW_COUNTS_FILE)

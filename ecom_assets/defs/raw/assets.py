@@ -39,8 +39,17 @@ def window_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return window.start.date(), window.end.date()
 
 
+def landed_rows(files: dict[dt.date, Path]) -> int:
+    """Records in the landed files: counted once per file version (``landing.known_row_counts``)."""
+    known = landing.known_row_counts(files.values())
+    counted = {p: count_rows(p) for p in files.values() if p not in known}
+    if counted:
+        landing.record_row_counts(counted)
+    return sum(known.values()) + sum(counted.values())
+
+
 def describe_files(files: dict[dt.date, Path], folder: Path) -> dict[str, object]:
-    rows = sum(count_rows(p) for p in files.values())
+    rows = landed_rows(files)
     size = sum(p.stat().st_size for p in files.values())
     days = sorted(files)
     return {
