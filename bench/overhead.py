@@ -186,7 +186,26 @@ def psql(url: str, command: str | None = None, script: Path | None = None) -> fl
     return time.perf_counter() - t0
 
 
-def direct(admin: str, work: Path, captured_db: str) -> float:
+CHECKED_SCHEMAS = ("staging", "warehouse", "analytics")
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per table of the staging, warehouse and analytics schemas (partitions as their parent)."""
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2",
+            (list(CHECKED_SCHEMAS),),
+        ).fetchall()
+        return {
+            f"{s}.{t}": conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(s, t))
+            ).fetchone()[0]
+            for s, t in tables
+        }
+
+
+def direct(admin: str, work: Path, captured_db: str, expected: dict[str, int]) -> float:
     """Replay the captured run through psql on a fresh database: its statements in order, with
     ``\\copy`` of the staged rows where its COPYs were; returns the seconds of that one psql.
 
@@ -206,7 +225,18 @@ def direct(admin: str, work: Path, captured_db: str) -> float:
         with psycopg.connect(url) as conn:
             postgres.ensure_schemas(conn)
             staging_ddl.ensure_staging_tables(conn)
-        return psql(url, script=script)
+        seconds = psql(url, script=script)
+        got = row_counts(url)  # the replay did the pipeline's work: the same rows in every table
+        if got != expected:
+            diff = {
+                t: (expected.get(t), got.get(t))
+                for t in sorted(set(got) | set(expected))
+                if got.get(t) != expected.get(t)
+            }
+            raise SystemExit(
+                f"the direct replay did not reproduce the pipeline's tables (pipeline, direct): {diff}"
+            )
+        return seconds
     finally:
         common.drop_db(admin, url)
 
@@ -242,6 +272,7 @@ def main(argv: list[str]) -> int:
                     for t in ("orders", "order_items", "clickstream", "inventory")
                 }
             export_staged(url, work)
+            expected = row_counts(url)
         finally:
             common.drop_db(admin, url)
         captured_db = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
@@ -249,7 +280,7 @@ def main(argv: list[str]) -> int:
         for i in range(args.runs):
             s, _, url = pipeline(admin, data, "plain", work)
             common.drop_db(admin, url)
-            d = direct(admin, work, captured_db)
+            d = direct(admin, work, captured_db, expected)
             pipe.append(s)
             direct_total.append(d)
             print(f"run {i + 1}: pipeline {s:.1f} s, psql {d:.1f} s (load {common.load()})", flush=True)
@@ -277,7 +308,8 @@ def main(argv: list[str]) -> int:
         f"\n\nScale {args.scale:g}, staged rows: "
         + ", ".join(f"{t} {n:,}" for t, n in staged.items())
         + f"; capture run {seconds:.1f} s (not in the medians). Load average before {load_before}, after "
-        f"{common.load()} (2 cores, shared). The pipeline's own parse/validate of the landed CSVs, its checks, "
+        f"{common.load()} (2 cores, shared). After every direct replay each staging, warehouse and analytics table held the "
+        "pipeline's row count (checked). The pipeline's own parse/validate of the landed CSVs, its checks, "
         "Dagster's bookkeeping and the analytics contracts are the difference."
     )
     if args.no_append:
