@@ -122,11 +122,12 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 as_of = landing.as_of_date()
                 if as_of is not None:
                     staging_ddl.set_as_of(conn, as_of)
-                if checks.unchanged_dimension(conn, src, stats.days_loaded):
+                last = checks.last_outcomes(conn, src)
+                if checks.unchanged_dimension(src, stats.days_loaded, last):
                     contract = checks.unchanged_result(checks.CONTRACT)
                     key_check = checks.unchanged_result(checks.PRIMARY_KEY)
                 else:
-                    key_days = checks.incremental_days(conn, src, checks.PRIMARY_KEY, stats.days_loaded)
+                    key_days = checks.incremental_days(src, checks.PRIMARY_KEY, stats.days_loaded, last)
                     revalidate = checks.Window(window.start, window.end, tuple(stats.days_loaded))
                     contract = checks.contract_check(conn, src, revalidate if src.is_event else window)
                     key_check = checks.primary_key_check(conn, src, key_days)
