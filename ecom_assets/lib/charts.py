@@ -10,6 +10,7 @@ See docs/DASHBOARDS.md for why this stack.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import html
 import importlib.metadata
@@ -849,12 +850,17 @@ def javascript_bundle(cache_dir: Path | None = None) -> str:
     except OSError:
         pass
     text = vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     # The end marker tells a complete file from one cut short; the pid keeps concurrent builds
-    # from writing the same temporary file.
+    # from writing the same temporary file. A cache that cannot be written (no home directory,
+    # read-only) only means the next process builds the script again.
     tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
-    tmp.write_text(text + BUNDLE_END, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text + BUNDLE_END, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return text
 
 

@@ -48,6 +48,13 @@ def output_dir() -> Path:
     return data_dir() / "output"
 
 
+def cache_dir() -> Path:
+    """Files derived only from installed package versions (the dashboards' script bundle), kept
+    per user so a new data dir does not rebuild them: ``$XDG_CACHE_HOME/ecom``, else ``~/.cache/ecom``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecom"
+
+
 def embedded_pg_dir() -> Path:
     """Where the embedded PostgreSQL keeps its cluster (inside the project, never under /root)."""
     return Path(os.environ.get(ENV_EMBEDDED_DIR) or data_dir() / "postgres").resolve()

@@ -7,11 +7,12 @@ import importlib.metadata
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from ecom_assets.lib import charts
+from ecom_assets.lib import charts, settings
 from ecom_assets_tests.dashboards.fixtures import (
     EXPECTED_CATEGORY_DAYS_OF_SUPPLY,
     EXPECTED_CHANNEL_ROI,
@@ -182,3 +183,17 @@ def test_javascript_bundle_is_kept_on_disk(tmp_path) -> None:
     assert charts.javascript_bundle(torn) == fresh
     assert (torn / name).read_text(encoding="utf-8") == fresh + charts.BUNDLE_END
     assert [p.name for p in torn.iterdir()] == [name]  # no temporary file left behind
+
+    # a cache that cannot be written (here: a file where the folder should be) costs a rebuild,
+    # never the dashboards
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert charts.javascript_bundle(blocked / "ecom") == fresh
+
+
+def test_bundle_cache_is_per_user_not_per_data_dir(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert settings.cache_dir() == tmp_path / "xdg" / "ecom"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert settings.cache_dir() == Path.home() / ".cache" / "ecom"

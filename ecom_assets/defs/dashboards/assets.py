@@ -45,9 +45,7 @@ def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResour
     """
     with warehouse.get_connection() as conn:
         conn.read_only = True
-        out = charts.write_dashboards(
-            conn, SQL_DIR, settings.output_dir(), cache_dir=settings.data_dir() / "cache"
-        )
+        out = charts.write_dashboards(conn, SQL_DIR, settings.output_dir(), cache_dir=settings.cache_dir())
     kpis = out.kpis
     context.log.info(f"dashboards: {out.html_path} and {out.pdf_path} ({out.charts} charts)")
     return dg.MaterializeResult(
