@@ -61,22 +61,27 @@ if mode == "capture":
 
     orig_execute, orig_many = psycopg.Cursor.execute, psycopg.Cursor.executemany
     orig_commit, orig_rollback = psycopg.Connection.commit, psycopg.Connection.rollback
+    orig_copy = psycopg.Cursor.copy
 
-    def execute(self, query, params=None, **kw):
-        conn = self.connection
+    def record_statement(cursor, kind, query, params_seq):
+        conn = cursor.connection  # a statement on an idle connection opens its transaction
         if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             record(conn, "begin")
-        record(conn, "sql", query, params)
+        for p in params_seq:
+            record(conn, kind, query, p)
+
+    def execute(self, query, params=None, **kw):
+        record_statement(self, "sql", query, [params])
         return orig_execute(self, query, params, **kw)
 
     def executemany(self, query, params_seq, **kw):
         params_seq = list(params_seq)
-        conn = self.connection
-        if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            record(conn, "begin")
-        for p in params_seq:
-            record(conn, "sql", query, p)
+        record_statement(self, "sql", query, params_seq)
         return orig_many(self, query, params_seq, **kw)
+
+    def copy(self, statement, params=None, **kw):
+        record_statement(self, "copy", statement, [params])
+        return orig_copy(self, statement, params, **kw)
 
     def commit(self):
         if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -87,15 +92,6 @@ if mode == "capture":
         if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             record(self, "rollback")
         return orig_rollback(self)
-
-    orig_copy = psycopg.Cursor.copy
-
-    def copy(self, statement, params=None, **kw):
-        conn = self.connection
-        if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            record(conn, "begin")
-        record(conn, "copy", statement, params)
-        return orig_copy(self, statement, params, **kw)
 
     psycopg.Cursor.execute, psycopg.Cursor.executemany = execute, executemany
     psycopg.Cursor.copy = copy
