@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from ecom_assets.defs.dashboards.assets import ANALYTICS_TABLES, ecom_dashboards
 from ecom_assets.defs.resources import PostgresResource
@@ -20,7 +21,10 @@ def test_asset_definition() -> None:
     assert len(ANALYTICS_TABLES) == 8
 
 
-def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data_dir: Path) -> None:
+def test_materialize_writes_both_files_and_reports_them(
+    analytics_url: str, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     resources = {"warehouse": PostgresResource(database_url=analytics_url)}
     result = dg.materialize([ecom_dashboards], resources=resources)
     assert result.success
@@ -39,8 +43,9 @@ def test_materialize_writes_both_files_and_reports_them(analytics_url: str, data
     assert md["key_charts"].value.count("data:image/png;base64,") == 6
     assert Path(md["chart_exec_trend"].value).read_bytes()[:4] == b"\x89PNG"
     assert not list((data_dir / "output").glob("*.tmp"))
-    # The page's JavaScript bundle is kept for the next run's process.
-    assert [p.suffix for p in (data_dir / "cache").iterdir()] == [".js"]
+    # The page's JavaScript bundle is kept for the next run's process, per user, not per data dir.
+    assert [p.suffix for p in (tmp_path / "xdg" / "ecom").iterdir()] == [".js"]
+    assert not (data_dir / "cache").exists()
 
     # `ecom run` / `ecom demo` print exactly these two files as the run's outputs.
     from ecom_assets import runner
