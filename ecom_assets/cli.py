@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import warnings
 from pathlib import Path
@@ -156,5 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The ``ecom`` command: :func:`main`, then exit without the interpreter's last garbage
+    collection walking every object Dagster and the definitions loaded (1.4-1.6 s of a 2 s exit
+    here). ``gc.freeze`` leaves them to the process exit; atexit handlers still run."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
