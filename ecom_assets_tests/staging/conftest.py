@@ -15,6 +15,8 @@ ORDERS_HEADER = (
 ITEMS_HEADER = "order_item_id,order_id,product_id,quantity,unit_price,total_price,created_at"
 CUSTOMERS_HEADER = "customer_id,email,registration_date,customer_segment,marketing_consent,updated_at"
 PRODUCTS_HEADER = "product_id,product_name,category,cost_price,selling_price,is_active,updated_at"
+# one clean customer (CUSTOMERS_HEADER), customer C1 of ``order``
+CUSTOMER_C1 = "C1,a@b.c,2025-01-01,Premium,True,2025-01-01 00:00:00"
 
 
 def order(oid: str, day: str = "2025-10-01", customer: str = "C1", **over: str) -> str:

@@ -12,7 +12,14 @@ from ecom_assets.defs.raw.assets import raw_assets
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.staging.assets import staging_assets
 from ecom_assets.lib import importer
-from ecom_assets_tests.staging.conftest import CUSTOMERS_HEADER, ITEMS_HEADER, ORDERS_HEADER, order, write
+from ecom_assets_tests.staging.conftest import (
+    CUSTOMER_C1,
+    CUSTOMERS_HEADER,
+    ITEMS_HEADER,
+    ORDERS_HEADER,
+    order,
+    write,
+)
 
 
 def _assets(*names: str) -> list[dg.AssetsDefinition]:
@@ -50,12 +57,7 @@ def test_materialize_raw_and_staging_for_a_partition(
         ITEMS_HEADER,
         ["I1,O1,P1,1,100.00,100.00,", "I2,O4,P1,1,100.00,100.00,"],
     )
-    write(
-        export_dir,
-        "customers.csv",
-        CUSTOMERS_HEADER,
-        ["C1,a@b.c,2025-01-01,Premium,True,2025-01-01 00:00:00"],
-    )
+    write(export_dir, "customers.csv", CUSTOMERS_HEADER, [CUSTOMER_C1])
     importer.import_export(export_dir)
     resources = {"warehouse": PostgresResource(database_url=fresh_db_url)}
 

@@ -8,6 +8,7 @@ import pytest
 from ecom_assets import cli
 from ecom_assets.lib import importer, landing
 from ecom_assets_tests.staging.conftest import (
+    CUSTOMER_C1,
     CUSTOMERS_HEADER,
     ITEMS_HEADER,
     ORDERS_HEADER,
@@ -33,12 +34,7 @@ def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_di
         ITEMS_HEADER,
         ["I1,O2,P1,1,100.00,100.00,", "I2,O1,P1,1,100.00,100.00,", "I3,NOPE,P1,1,1.00,1.00,"],
     )
-    write(
-        export_dir,
-        "customers.csv",
-        CUSTOMERS_HEADER,
-        ["C1,a@b.c,2025-01-01,Premium,True,2025-01-01 00:00:00"],
-    )
+    write(export_dir, "customers.csv", CUSTOMERS_HEADER, [CUSTOMER_C1])
     write(export_dir, "README.txt", "not a table", [])
     report = importer.import_export(export_dir)
     root = data_dir / "landing"

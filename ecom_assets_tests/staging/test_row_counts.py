@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ecom_assets.defs.raw.assets import count_rows, landed_rows
 from ecom_assets.lib import importer, landing
-from ecom_assets_tests.staging.conftest import CUSTOMERS_HEADER, ORDERS_HEADER, order, write
+from ecom_assets_tests.staging.conftest import CUSTOMER_C1, CUSTOMERS_HEADER, ORDERS_HEADER, order, write
 
 
 def _import(export_dir: Path, data_dir: Path) -> Path:
@@ -19,12 +19,7 @@ def _import(export_dir: Path, data_dir: Path) -> Path:
         ORDERS_HEADER,
         [order("O1", "2025-10-01"), quoted, order("O3", "2025-10-02")],
     )
-    write(
-        export_dir,
-        "customers.csv",
-        CUSTOMERS_HEADER,
-        ["C1,a@b.c,2025-01-01,Premium,True,2025-01-01 00:00:00"],
-    )
+    write(export_dir, "customers.csv", CUSTOMERS_HEADER, [CUSTOMER_C1])
     importer.import_export(export_dir)
     return data_dir / "landing"
 
