@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import dagster as dg
 import psycopg
@@ -14,6 +15,16 @@ from ecom_assets_tests.conftest import create_database, drop_database
 def postgres_storage_config(url: str) -> dict:
     """dagster-postgres storage for ``url`` (psycopg2 scheme: SQLAlchemy 2.1 needs it)."""
     info = psycopg.conninfo.conninfo_to_dict(url)
+    host = info.get("host") or "127.0.0.1"
+    if host.startswith("/"):  # a Unix socket directory (the tests' own embedded server): no host:port form
+        user, password = quote(info.get("user") or "postgres"), quote(info.get("password") or "")
+        auth = f"{user}:{password}" if password else user
+        port = info.get("port") or 5432
+        return {
+            "postgres": {
+                "postgres_url": f"postgresql+psycopg2://{auth}@/{info['dbname']}?host={quote(host, safe='')}&port={port}"
+            }
+        }
     return {
         "postgres": {
             "postgres_db": {

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import dagster as dg
 import psycopg
@@ -61,7 +62,10 @@ def role_url(admin_url: str, role: str, password: str, name: str) -> str:
     """``postgresql://role:password@host:port/name`` on the admin URL's server: the form users
     configure, so the password-redaction paths are the ones exercised."""
     info = psycopg.conninfo.conninfo_to_dict(admin_url)
-    return f"postgresql://{role}:{password}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+    host, port = info.get("host") or "127.0.0.1", info.get("port") or 5432
+    if host.startswith("/"):  # a Unix socket directory (the tests' own embedded server): a query parameter
+        return f"postgresql://{role}:{password}@/{name}?host={quote(host, safe='')}&port={port}"
+    return f"postgresql://{role}:{password}@{host}:{port}/{name}"
 
 
 def tables(conn: psycopg.Connection, schemas: tuple[str, ...] = LAYERS) -> list[str]:
