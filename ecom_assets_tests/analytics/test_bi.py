@@ -202,3 +202,28 @@ def test_createrole_user_that_is_not_superuser(admin_url: str, monkeypatch: pyte
         drop_database(admin_url, url)
         _drop_role(admin_url, target)
         _drop_role(admin_url, owner)
+
+
+def test_existing_role_loses_createdb_and_createrole(admin_url: str) -> None:
+    """The attributes a BI role must not have are taken away when it has them (they are named
+    only then: PostgreSQL 16+ lets a CREATEROLE user name only attributes it holds itself)."""
+    role = f"ecom_bi_attr_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} NOLOGIN CREATEDB CREATEROLE INHERIT").format(sql.Identifier(role))
+            )
+            bi.ensure_role(conn, role, None)
+            assert conn.execute(
+                "SELECT rolcreatedb, rolcreaterole, rolinherit, rolcanlogin FROM pg_roles WHERE rolname = %s",
+                (role,),
+            ).fetchone() == (False, False, False, False)
+            bi.ensure_role(conn, role, None)  # again, with nothing left to take away
+            new = f"{role}_new"
+            bi.ensure_role(conn, new, None)
+            assert conn.execute(
+                "SELECT rolcreatedb, rolcreaterole, rolinherit FROM pg_roles WHERE rolname = %s", (new,)
+            ).fetchone() == (False, False, False)
+    finally:
+        _drop_role(admin_url, role)
+        _drop_role(admin_url, f"{role}_new")

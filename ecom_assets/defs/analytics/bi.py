@@ -64,10 +64,20 @@ def ensure_role(conn: psycopg.Connection, role: str, password: str | None) -> st
     have set them by hand, and a run without the variable must not lock the BI tool out.
     """
     ident = sql.Identifier(role)
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+    row = conn.execute(
+        "SELECT rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = %s", (role,)
+    ).fetchone()
+    exists = row is not None
     # superuser/replication attributes may only be named by a superuser, even to deny them; a
-    # new role has none of them, and the caller refuses an existing superuser
-    limits = sql.SQL("NOCREATEDB NOCREATEROLE NOINHERIT")
+    # new role has none of them, and the caller refuses an existing superuser. Since PostgreSQL
+    # 16 the same holds for CREATEDB/CREATEROLE and a CREATEROLE user without them: each is
+    # denied by name only when the role has it (a new role has neither).
+    denied = [sql.SQL("NOINHERIT")]
+    if row is not None and row[1]:
+        denied.insert(0, sql.SQL("NOCREATEROLE"))
+    if row is not None and row[0]:
+        denied.insert(0, sql.SQL("NOCREATEDB"))
+    limits = sql.SQL(" ").join(denied)
     if password:
         verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
         conn.execute(sql.SQL("{} {} LOGIN PASSWORD {} {}").format(verb, ident, sql.Literal(password), limits))
