@@ -1,11 +1,13 @@
 -- Days from registration to first purchase as a histogram, per segment (the page's segment picker
 -- sums the segments it keeps). The bin width is the smallest of 1, 2, 5, 10, 20, 50, ... days that
 -- covers the whole range in at most %(max_bins)s bins, so the rows stay bounded however long the
--- history; days_from .. days_to (exclusive) is a bin, days its label.
+-- history; days_from .. days_to (exclusive) is a bin, days its label. Customers are counted per
+-- segment and day first (a few thousand rows at any scale), then binned.
 WITH buyers AS (
-    SELECT customer_segment, days_to_first_purchase AS days
+    SELECT customer_segment, days_to_first_purchase AS days, count(*) AS customers
     FROM analytics.customer_metrics
     WHERE days_to_first_purchase IS NOT NULL
+    GROUP BY customer_segment, days_to_first_purchase
 ),
 span AS (
     SELECT min(days) AS lo, max(days) AS hi FROM buyers
@@ -20,7 +22,8 @@ width AS (
     WHERE floor(span.hi / w.width) - floor(span.lo / w.width) + 1 <= %(max_bins)s
 ),
 binned AS (
-    SELECT b.customer_segment, (floor(b.days / w.width) * w.width)::bigint AS days_from, w.width::bigint AS width
+    SELECT b.customer_segment, (floor(b.days / w.width) * w.width)::bigint AS days_from, w.width::bigint AS width,
+           b.customers
     FROM buyers AS b
     CROSS JOIN width AS w
 )
@@ -28,7 +31,7 @@ SELECT customer_segment,
        days_from,
        days_from + width AS days_to,
        CASE WHEN width = 1 THEN days_from::text ELSE days_from || '–' || (days_from + width - 1) END AS days,
-       count(*) AS customers
+       sum(customers)::bigint AS customers
 FROM binned
 GROUP BY customer_segment, days_from, width
 ORDER BY days_from, customer_segment;
