@@ -190,7 +190,7 @@ def row_counts(url: str) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         tables = conn.execute(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2",
+            "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition ORDER BY 1, 2",
             (list(CHECKED_SCHEMAS),),
         ).fetchall()
         return {

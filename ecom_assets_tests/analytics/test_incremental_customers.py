@@ -30,7 +30,7 @@ from ecom_assets_tests.conftest import create_database, drop_database
 
 D = dt.date
 TABLES = ("customer_metrics", "daily_sales", "monthly_sales")
-STATE = ("ops.customer_day", "ops.customer_totals")
+STATE = ("ops.customer_day", "ops.customer_totals", "ops.customer_rows")
 SPECS = {s.name: s for s in analytics_assets.TABLES}
 
 
@@ -178,8 +178,12 @@ def test_state_after_the_first_build(url: str) -> None:
     assert sorted(r["indexname"] for r in indexes) == [
         "customer_day_date_idx",
         "customer_day_pkey",
+        "customer_rows_pkey",
         "customer_totals_pkey",
     ]
+    # the table is a view over the stored rows (the as-of columns are computed when read)
+    kind = rows(url, "SELECT relkind FROM pg_class WHERE oid = 'analytics.customer_metrics'::regclass")
+    assert kind == [{"relkind": "v"}]
     assert_matches_full_rebuild(url)
 
 
@@ -217,6 +221,53 @@ def test_new_day_updates_its_customers(url: str) -> None:
         1,
         Dec("-71.11"),
     )  # 225 -> 65
+    assert_matches_full_rebuild(url)
+
+
+def test_a_day_rewrites_only_its_customers_and_the_changed_dimension_rows(url: str) -> None:
+    """New day: C1 orders; C9 moves to Premium (a new SCD2 version); C12 registers without
+    ordering; C10's current row disappears (no current version left). Exactly those rows are
+    rewritten, the rest are the stored rows of the previous build, and the result is a full
+    rebuild's."""
+    new = AS_OF + dt.timedelta(days=1)
+    with psycopg.connect(url) as conn:
+        before = {r[0]: r[1] for r in conn.execute("SELECT customer_id, ctid::text FROM ops.customer_rows")}
+        add_order(conn, "ORD_N1", new, "C1", "40.00")
+        conn.execute(
+            "UPDATE warehouse.dim_customers SET valid_to = %s, is_current = false "
+            "WHERE customer_id IN ('C9', 'C10') AND is_current",
+            (new,),
+        )
+        conn.execute(
+            "INSERT INTO warehouse.dim_customers (customer_sk, customer_id, registration_date, customer_segment, "
+            "valid_from, valid_to, is_current, attr_hash) VALUES "
+            "(901, 'C9', '2025-01-01', 'Premium', %(new)s, '9999-12-31', true, 'c'), "
+            "(912, 'C12', %(new)s, NULL, %(new)s, '9999-12-31', true, 'c')",
+            {"new": new},
+        )
+        seed.set_as_of(conn, new)
+        rebuilt(conn, new)
+    result = build(url)["customer_metrics"]
+    assert_incremental({"customer_metrics": result}, changed_days=1)
+    assert result.metadata["rows_rebuilt"] == 3  # C1, C9, C12 (C10's row is deleted)
+    assert result.metadata["dagster/row_count"] == len(before)  # C10 out, C12 in
+    contract = next(c for c in result.check_results if c.check_name == "contract")
+    assert (contract.metadata["rows_validated"].value, contract.metadata["table_rows"].value) == (3, 11)
+    after = {
+        r["customer_id"]: r["ctid"]
+        for r in rows(url, "SELECT customer_id, ctid::text FROM ops.customer_rows")
+    }
+    assert sorted(c for c in after if after[c] != before.get(c)) == ["C1", "C12", "C9"]
+    assert "C10" not in after
+    c9, c12 = customer(url, "C9"), customer(url, "C12")
+    assert (c9["customer_segment"], c9["total_orders"] > 0) == ("Premium", True)
+    assert (c12["customer_segment"], c12["acquisition_bucket"], c12["churn_risk"]) == (
+        "Unknown",
+        "No purchase",
+        "No purchase",
+    )
+    # every other customer's as-of columns moved with the as-of date, without a rewrite
+    assert customer(url, "C6")["days_since_last_order"] == 367
     assert_matches_full_rebuild(url)
 
 
@@ -386,4 +437,72 @@ def test_shared_function_is_recreated_and_versions_the_sales_tables(
         "daily_sales": "SQL changed",
         "monthly_sales": "SQL changed",
     }
+    assert_matches_full_rebuild(url)
+
+
+def test_a_warehouse_from_before_the_view_is_upgraded(url: str) -> None:
+    """Until 2026-11 analytics.customer_metrics was a table with bi.customer_metrics over it. The
+    next build (full: no ops.customer_rows yet, and its SQL changed) replaces the table by the view, and bi_access
+    makes the bi view again."""
+    from ecom_assets.defs.analytics import bi
+
+    with psycopg.connect(url) as conn:
+        expected = postgres.table_checksum(conn, "analytics.customer_metrics")
+        conn.execute("DROP VIEW analytics.customer_metrics")
+        conn.execute("DROP TABLE ops.customer_rows")
+        conn.execute("CREATE TABLE analytics.customer_metrics AS SELECT 1 AS customer_id")
+        bi.create_views(conn, ["customer_metrics"])
+        conn.execute("UPDATE ops.analytics_builds SET code = 'before' WHERE table_name = 'customer_metrics'")
+    result = build(url, "customer_metrics")["customer_metrics"]
+    assert (result.metadata["build"], result.metadata["build_reason"]) == (
+        "full",
+        "missing ops.customer_rows",
+    )
+    with psycopg.connect(url) as conn:
+        kind = conn.execute("SELECT relkind FROM pg_class WHERE oid = 'analytics.customer_metrics'::regclass")
+        assert kind.fetchone()[0] == "v"
+        assert postgres.table_checksum(conn, "analytics.customer_metrics") == expected
+        assert conn.execute("SELECT to_regclass('bi.customer_metrics')").fetchone()[0] is None  # went with it
+        assert bi.create_views(conn, ["customer_metrics"]) == ["bi.customer_metrics"]
+        assert conn.execute("SELECT count(*) FROM bi.customer_metrics").fetchone()[0] == len(seed.CUSTOMERS)
+
+
+def log_dim_changes(conn: psycopg.Connection, *customer_ids: str) -> None:
+    """What a pipeline build of dim_customers logs for the customers whose versions it changed."""
+    conn.execute(
+        "INSERT INTO ops.dim_changes (dim_name, natural_key, changed_from, changed_to) "
+        "SELECT 'dim_customers', k, '1900-01-01', '9999-12-31' FROM unnest(%s::text[]) AS k",
+        (list(customer_ids),),
+    )
+
+
+def test_dimension_changes_come_from_the_change_ledger(url: str) -> None:
+    """With a dimension change ledger (ops.dim_changes, as the pipeline keeps it) a build rewrites
+    the customers logged since the change it last saw, without comparing every customer: a change
+    made behind the ledger's back is not seen until it is logged (the ledger is the contract, as
+    ops.fact_builds is for the facts)."""
+    with psycopg.connect(url) as conn:
+        log_dim_changes(conn, *seed.CUSTOMERS)  # the first build of the dimension logs everyone
+    first = build(url, "customer_metrics")["customer_metrics"]
+    assert first.metadata["rows_rebuilt"] == 0  # no change since: compared once, nothing differs
+    with psycopg.connect(url) as conn:
+        seen = conn.execute("SELECT dim_change_id FROM ops.customer_rows_seen").fetchall()
+        assert seen == conn.execute("SELECT max(change_id) FROM ops.dim_changes").fetchall()
+        conn.execute(
+            "UPDATE warehouse.dim_customers SET customer_segment = 'Premium' WHERE customer_id = 'C9'"
+        )
+        conn.execute(
+            "UPDATE warehouse.dim_customers SET customer_segment = 'Premium' WHERE customer_id = 'C11'"
+        )
+        log_dim_changes(conn, "C9")  # C11's change is not logged
+    result = build(url, "customer_metrics")["customer_metrics"]
+    assert result.metadata["rows_rebuilt"] == 1
+    assert (customer(url, "C9")["customer_segment"], customer(url, "C11")["customer_segment"]) == (
+        "Premium",
+        "Regular",
+    )
+    with psycopg.connect(url) as conn:
+        log_dim_changes(conn, "C11")
+    assert build(url, "customer_metrics")["customer_metrics"].metadata["rows_rebuilt"] == 1
+    assert customer(url, "C11")["customer_segment"] == "Premium"
     assert_matches_full_rebuild(url)

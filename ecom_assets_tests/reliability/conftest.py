@@ -69,10 +69,11 @@ def role_url(admin_url: str, role: str, password: str, name: str) -> str:
 
 
 def tables(conn: psycopg.Connection, schemas: tuple[str, ...] = LAYERS) -> list[str]:
-    """Every table of the schemas; a partitioned table once (its rows include its partitions')."""
+    """Every table of the schemas, and the views (analytics.customer_metrics is one over stored
+    rows); a partitioned table once (its rows include its partitions')."""
     rows = conn.execute(
         "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
+        "WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition ORDER BY 1",
         (list(schemas),),
     ).fetchall()
     return [r[0] for r in rows]
