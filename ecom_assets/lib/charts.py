@@ -16,8 +16,10 @@ import html
 import importlib.metadata
 import io
 import json
+import logging
 import os
 import re
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,6 +31,10 @@ import pandas as pd
 import psycopg
 import vl_convert as vlc
 from pypdf import PdfReader, PdfWriter
+
+from ecom_assets.lib import vl_render
+
+log = logging.getLogger(__name__)
 
 # "Top products by profit margin" only ranks products with at least this many units (METRICS.md).
 TOP_PRODUCTS_MIN_UNITS = 5
@@ -1024,13 +1030,15 @@ def dashboard_pdf(dashboard: Dashboard, kpis: Kpis) -> bytes:
     return vlc.vegalite_to_pdf(dashboard_page(dashboard, kpis), vl_version=VEGA_LITE_VERSION)
 
 
-def render_pdf(dashboards: list[Dashboard], kpis: Kpis) -> bytes:
-    """The dashboards' pages merged into one document (one page each).
+def render_pdf(dashboards: list[Dashboard], kpis: Kpis, pages: list[bytes] | None = None) -> bytes:
+    """The dashboards' pages merged into one document (one page each); ``pages``: their PDFs
+    rendered already (by :class:`vl_render.PdfJob`), else rendered here one after the other.
 
-    One after the other: vl-convert 1.9 holds the GIL while it converts and renders on a single
-    worker, so threads only made it slower (measured).
+    vl-convert 1.9 holds the GIL while it converts and renders on a single worker, so threads
+    do not overlap renders (measured); a child process does (``write_dashboards``).
     """
-    pages = [dashboard_pdf(d, kpis) for d in dashboards]
+    if pages is None:
+        pages = [dashboard_pdf(d, kpis) for d in dashboards]
     writer = PdfWriter()
     for pdf in pages:
         for page in PdfReader(io.BytesIO(pdf)).pages:
@@ -1039,6 +1047,32 @@ def render_pdf(dashboards: list[Dashboard], kpis: Kpis) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def start_pdf_job(dashboards: list[Dashboard], kpis: Kpis) -> vl_render.PdfJob | None:
+    """Start rendering every PDF page but the last in a child process (None: it could not start);
+    :func:`finish_pdf` renders the last one here, after the PNGs, so both sides take about as long."""
+    if len(dashboards) < 2:
+        return None
+    try:
+        return vl_render.PdfJob([dashboard_page(d, kpis) for d in dashboards[:-1]], VEGA_LITE_VERSION)
+    except OSError as exc:
+        log.warning("dashboards: PDF renderer did not start (%s); rendering the pages here", exc)
+        return None
+
+
+def finish_pdf(job: vl_render.PdfJob | None, dashboards: list[Dashboard], kpis: Kpis) -> bytes:
+    """The merged PDF: the pages ``job`` rendered and the last one rendered here; if the job did
+    not start or failed (the reason is logged), every page rendered here."""
+    if job is None:
+        return render_pdf(dashboards, kpis)
+    last = dashboard_pdf(dashboards[-1], kpis)
+    try:
+        pages = job.result()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("dashboards: PDF renderer failed (%s); rendering the pages here", exc)
+        return render_pdf(dashboards, kpis)
+    return render_pdf(dashboards, kpis, [*pages, last])
 
 
 def chart_png(chart: ChartSpec, scale: float = 1.0) -> bytes:
@@ -1090,10 +1124,12 @@ def write_dashboards(
     kpis = Kpis.from_frame(frames["kpis"])
     dashboards = build_dashboards(frames)
     segments = [str(s) for s in frames["segments"]["customer_segment"]]
+    # PDF pages render in a child process while this one makes the page, the PNGs and the last page
+    job = start_pdf_job(dashboards, kpis)
     page = render_html(dashboards, kpis, segments, note, cache_dir)
     key_charts = [(d, c) for d in dashboards for c in d.charts if c.key]
     pngs = [chart_png(c) for _, c in key_charts]
-    pdf = render_pdf(dashboards, kpis)
+    pdf = finish_pdf(job, dashboards, kpis)
     out_dir.mkdir(parents=True, exist_ok=True)
     png_dir = out_dir / "dashboard_charts"
     png_dir.mkdir(exist_ok=True)

@@ -1,0 +1,77 @@
+"""Render Vega-Lite pages to PDF in a child process, while the caller renders the rest.
+
+vl-convert converts and renders on one JavaScript worker and holds the GIL while it does, so
+threads do not overlap two renders; a second process does. The dashboards' three PDF pages are
+the longest part of the dashboards step (about 5 s of its 9-10 s at any scale), and during it
+PostgreSQL, the other core's usual tenant, is idle.
+
+The child gets the page specs in a file and writes one PDF per page beside it, so neither side
+ever waits on a full pipe. ``python -m ecom_assets.lib.vl_render DIR`` is the child; it imports
+vl-convert and nothing of Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SPECS = "specs.json"
+
+
+def _page(directory: Path, i: int) -> Path:
+    return directory / f"page-{i}.pdf"
+
+
+class PdfJob:
+    """Pages being rendered by a child process; :meth:`result` waits for them."""
+
+    def __init__(self, specs: list[dict], vl_version: str) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="ecom-vl-")
+        self.dir = Path(self._tmp.name)
+        self.count = len(specs)
+        (self.dir / SPECS).write_text(
+            json.dumps({"vl_version": vl_version, "specs": specs}), encoding="utf-8"
+        )
+        self._stderr = (self.dir / "stderr.txt").open("wb")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "ecom_assets.lib.vl_render", str(self.dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+
+    def result(self, timeout: float = 600) -> list[bytes]:
+        """The PDFs in page order; raises ``RuntimeError`` with the child's stderr if it failed."""
+        try:
+            code = self._proc.wait(timeout)
+            self._stderr.close()
+            if code != 0:
+                err = (self.dir / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+                raise RuntimeError(f"PDF renderer exited with {code}: {err.strip()[-2000:]}")
+            return [_page(self.dir, i).read_bytes() for i in range(self.count)]
+        finally:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+            self._stderr.close()
+            self._tmp.cleanup()
+
+
+def main(directory: str) -> int:
+    import vl_convert as vlc
+
+    root = Path(directory)
+    request = json.loads((root / SPECS).read_text(encoding="utf-8"))
+    for i, spec in enumerate(request["specs"]):
+        pdf = vlc.vegalite_to_pdf(spec, vl_version=request["vl_version"])
+        tmp = root / f"page-{i}.pdf.tmp"
+        tmp.write_bytes(pdf)
+        tmp.replace(_page(root, i))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
