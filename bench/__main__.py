@@ -7,8 +7,11 @@ from pathlib import Path
 
 
 def main() -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                   if m.name not in {"report", "__main__"})
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name not in {"report", "__main__"}
+    )
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         print("usage: python -m bench NAME [args]\nbenchmarks: " + ", ".join(names))
         return 2

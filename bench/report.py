@@ -22,8 +22,10 @@ def machine() -> str:
         pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
     except OSError:
         pg = "psql not found"
-    return (f"{platform.node()}: {os.cpu_count()} cores, {mem_gb:.0f} GiB, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}; {pg}")
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores, {mem_gb:.0f} GiB, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; {pg}"
+    )
 
 
 def median_of(fn: Callable[[], object], runs: int = 3) -> tuple[float, list[float]]:
@@ -46,12 +48,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def append(title: str, body: str, command: str | None = None) -> None:
     """Print and append one section to docs/BENCHMARKS.md."""
     command = command or "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    section = (f"\n## {title}\n\n{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
-               f"Command: `{command}`\n\n{body}\n")
+    section = (
+        f"\n## {title}\n\n{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
+        f"Command: `{command}`\n\n{body}\n"
+    )
     print(section)
     DOC.parent.mkdir(exist_ok=True)
     if not DOC.exists():
-        DOC.write_text("# Benchmarks\n\nEvery figure here was printed by the command above it "
-                       "(`bench/`); times are medians of at least 3 runs.\n")
+        DOC.write_text(
+            "# Benchmarks\n\nEvery figure here was printed by the command above it "
+            "(`bench/`); times are medians of at least 3 runs.\n"
+        )
     with DOC.open("a") as f:
         f.write(section)

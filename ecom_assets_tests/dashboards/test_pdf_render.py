@@ -46,7 +46,9 @@ def test_a_failing_renderer_says_why(tmp_path) -> None:
     job = vl_render.PdfJob(
         [{"mark": {"type": "no-such-mark"}, "data": {"values": []}}], charts.VEGA_LITE_VERSION
     )
-    with pytest.raises(RuntimeError, match=r"PDF renderer exited with 1: (?s:.*)Vega-Lite to PDF conversion failed"):
+    with pytest.raises(
+        RuntimeError, match=r"PDF renderer exited with 1: (?s:.*)Vega-Lite to PDF conversion failed"
+    ):
         job.result()
     assert not job.dir.exists()  # its files are cleaned up either way
 

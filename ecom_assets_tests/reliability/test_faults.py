@@ -127,7 +127,9 @@ def test_fact_transform_killed_mid_statement(pipeline: Pipeline, clone: str) -> 
     killer.join()
 
     # the month's days were already deleted in this transaction when the INSERT was killed
-    assert killer.victim is not None and 'INSERT INTO "warehouse"."fact_orders"' in killer.victim, killer.victim
+    assert killer.victim is not None and 'INSERT INTO "warehouse"."fact_orders"' in killer.victim, (
+        killer.victim
+    )
     assert not result.success
     assert "terminating connection due to administrator command" in failure_text(result)
     assert checksums(clone, ALL) == before
