@@ -159,8 +159,15 @@ CREATE TEMP TABLE customer_rebuilt (customer_id text PRIMARY KEY) ON COMMIT DROP
 -- committed meanwhile is seen again next time rather than missed.
 CREATE TABLE IF NOT EXISTS ops.customer_rows_seen (dim_change_id bigint NOT NULL);
 CREATE TEMP TABLE customer_dims ON COMMIT DROP AS
-SELECT (SELECT max(dim_change_id) FROM ops.customer_rows_seen) AS seen,
-       (SELECT max(change_id) FROM ops.dim_changes WHERE dim_name = 'dim_customers') AS latest;
+SELECT seen, latest, coalesce(seen IS NOT NULL AND latest >= seen, false) AS ledgered
+FROM (SELECT (SELECT max(dim_change_id) FROM ops.customer_rows_seen) AS seen,
+             (SELECT max(change_id) FROM ops.dim_changes WHERE dim_name = 'dim_customers') AS latest) x;
+
+-- The table's customers: the current version of each, the unknown member left out.
+CREATE OR REPLACE TEMP VIEW current_customers AS
+SELECT customer_id, coalesce(customer_segment, 'Unknown') AS customer_segment, registration_date
+FROM warehouse.dim_customers
+WHERE is_current AND customer_id <> 'UNKNOWN';
 
 -- Incremental build: the customers whose rows change are those whose totals were recomputed and
 -- those whose dimension rows changed: from the ledger since the change last seen, or, without a
@@ -171,16 +178,14 @@ SELECT customer_id FROM pg_temp.customer_touched WHERE NOT %(full)s
 UNION
 SELECT l.natural_key
 FROM ops.dim_changes l, pg_temp.customer_dims d
-WHERE NOT %(full)s AND d.seen IS NOT NULL AND d.latest >= d.seen
+WHERE NOT %(full)s AND d.ledgered
   AND l.dim_name = 'dim_customers' AND l.change_id > d.seen
 UNION
 SELECT coalesce(c.customer_id, r.customer_id)
-FROM (SELECT customer_id, coalesce(customer_segment, 'Unknown') AS customer_segment, registration_date
-      FROM warehouse.dim_customers
-      WHERE is_current AND customer_id <> 'UNKNOWN') c
+FROM pg_temp.current_customers c
 FULL JOIN ops.customer_rows r ON r.customer_id = c.customer_id
 WHERE NOT %(full)s
-  AND (SELECT seen IS NULL OR latest IS NULL OR latest < seen FROM pg_temp.customer_dims)
+  AND NOT (SELECT ledgered FROM pg_temp.customer_dims)
   AND (c.customer_id IS NULL OR r.customer_id IS NULL
        OR (c.customer_segment, c.registration_date) IS DISTINCT FROM (r.customer_segment, r.registration_date));
 
@@ -192,10 +197,8 @@ WHERE NOT %(full)s AND customer_id = ANY(ARRAY(SELECT customer_id FROM pg_temp.c
 
 INSERT INTO ops.customer_rows
 WITH customers AS (
-    SELECT customer_id, coalesce(customer_segment, 'Unknown') AS customer_segment, registration_date
-    FROM warehouse.dim_customers
-    WHERE is_current AND customer_id <> 'UNKNOWN'
-      AND (%(full)s OR customer_id = ANY(ARRAY(SELECT customer_id FROM pg_temp.customer_rebuilt)))
+    SELECT * FROM pg_temp.current_customers
+    WHERE %(full)s OR customer_id = ANY(ARRAY(SELECT customer_id FROM pg_temp.customer_rebuilt))
 ),
 joined AS (
     SELECT c.customer_id,
