@@ -1071,7 +1071,7 @@ def finish_pdf(job: vl_render.PdfJob | None, dashboards: list[Dashboard], kpis: 
         pages = job.result()
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
         log.warning("dashboards: PDF renderer failed (%s); rendering the pages here", exc)
-        return render_pdf(dashboards, kpis)
+        pages = [dashboard_pdf(d, kpis) for d in dashboards[:-1]]
     return render_pdf(dashboards, kpis, [*pages, last])
 
 

@@ -35,19 +35,23 @@ class PdfJob:
         (self.dir / SPECS).write_text(
             json.dumps({"vl_version": vl_version, "specs": specs}), encoding="utf-8"
         )
-        self._stderr = (self.dir / "stderr.txt").open("wb")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "ecom_assets.lib.vl_render", str(self.dir)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-        )
+        # the child holds its own handle on the file: ours is closed once it has started
+        with (self.dir / "stderr.txt").open("wb") as stderr:
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "ecom_assets.lib.vl_render", str(self.dir)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+            except OSError:
+                self._tmp.cleanup()
+                raise
 
     def result(self, timeout: float = 600) -> list[bytes]:
         """The PDFs in page order; raises ``RuntimeError`` with the child's stderr if it failed."""
         try:
             code = self._proc.wait(timeout)
-            self._stderr.close()
             if code != 0:
                 err = (self.dir / "stderr.txt").read_text(encoding="utf-8", errors="replace")
                 raise RuntimeError(f"PDF renderer exited with {code}: {err.strip()[-2000:]}")
@@ -56,7 +60,6 @@ class PdfJob:
             if self._proc.poll() is None:
                 self._proc.kill()
                 self._proc.wait()
-            self._stderr.close()
             self._tmp.cleanup()
 
 

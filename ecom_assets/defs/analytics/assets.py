@@ -306,20 +306,18 @@ def build_table(
         )
         postgres.run_sql(conn, text, delta.params(spec.reach))
         incremental.record(conn, delta, spec.facts, code, marker)
-        partial = spec.rebuilt_keys is not None and not delta.full
-        frame = contracts.read_table(conn, spec.name, spec.rebuilt_keys if partial else None)
-        rows = _count(conn, spec.name) if partial else len(frame)
-        results = checks.run_checks(
-            conn, spec.name, frame, rows if partial else None, spec.rebuilt_keys if partial else None
-        )
+        # an incremental build of a table that rewrites some rows: read and check those
+        keys = None if delta.full else spec.rebuilt_keys
+        frame = contracts.read_table(conn, spec.name, keys)
+        rows = len(frame) if keys is None else _count(conn, spec.name)
+        results = checks.run_checks(conn, spec.name, frame, keys, rows)
     metadata: dict[str, object] = {
         "dagster/row_count": rows,
         "table": f"analytics.{spec.name}",
         "as_of": str(as_of),
         **(delta.metadata() if spec.facts else {"build": "full"}),
-        **({"rows_rebuilt": len(frame)} if partial else {}),
-        # an incremental build shows rows it rewrote
-        "preview": preview(frame),
+        **({} if keys is None else {"rows_rebuilt": len(frame)}),
+        "preview": preview(frame),  # of the rows read: an incremental build's rewritten ones
         "dagster/column_schema": column_schema(spec.name),
     }
     if spec.lineage:

@@ -289,13 +289,15 @@ def _key_unique(
     _, key = contracts.CONTRACTS[table]
     k, t = sql.Identifier(key), sql.Identifier("analytics", table)
     if keys is None:
-        query = sql.SQL("SELECT count(*) - count(DISTINCT {k}), count(*) FILTER (WHERE {k} IS NULL) FROM {t}")
+        query = sql.SQL(
+            "SELECT count(*) - count(DISTINCT {k}), count(*) FILTER (WHERE {k} IS NULL) FROM {t}"
+        ).format(k=k, t=t)
     else:
         query = sql.SQL(
             "SELECT (SELECT count(*) - count(DISTINCT {k}) FROM {t} WHERE {k} = ANY(ARRAY(SELECT {k} FROM {r}))), "
             "(SELECT count(*) FROM {t} WHERE {k} IS NULL)"
-        )
-    row = conn.execute(query.format(k=k, t=t, r=sql.Identifier("pg_temp", keys or "_"))).fetchone()
+        ).format(k=k, t=t, r=sql.Identifier("pg_temp", keys))
+    row = conn.execute(query).fetchone()
     duplicates, nulls = int(row[0]), int(row[1])
     meta: dict[str, object] = {"duplicate_keys": duplicates, "null_keys": nulls}
     if keys is not None:
@@ -407,16 +409,16 @@ def run_checks(
     conn: psycopg.Connection,
     table: str,
     frame: pd.DataFrame,
-    table_rows: int | None = None,
     keys: str | None = None,
+    table_rows: int | None = None,
 ) -> list[dg.AssetCheckResult]:
     """Evaluate every check of ``table`` on the rows just written (same transaction): ``frame``
-    holds every row of the table, or (``table_rows`` given, of the whole table) the rows an
-    incremental build rewrote, whose keys are in the temp table ``keys``."""
+    holds every row of the table, or (``keys`` given) the rows an incremental build rewrote,
+    whose keys are in the temp table ``pg_temp.<keys>``, out of ``table_rows`` in all."""
     defs = {d.name: d for d in _defs(table)}
     totals = fact_totals(conn)
     results = [
-        _contract(defs[CONTRACT], conn, table, frame, table_rows),
+        _contract(defs[CONTRACT], conn, table, frame, table_rows if keys is not None else None),
         _key_unique(defs[KEY_UNIQUE], conn, table, keys),
     ]
     if REVENUE_RECONCILES in defs:
