@@ -27,7 +27,7 @@ import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from ecom_assets import runner
-from ecom_assets.lib import importer
+from ecom_assets.defs.raw import importer
 t1 = time.perf_counter()
 rep = importer.import_export(Path(sys.argv[1]))
 t2 = time.perf_counter()

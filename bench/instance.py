@@ -98,7 +98,8 @@ def main(argv: list[str]) -> int:
     modes = args.modes.split(",")
     work = common.scratch("instance")
     try:
-        from ecom_assets.lib import generator, importer
+        from ecom_assets.defs.raw import importer
+        from ecom_assets.lib import generator
 
         generator.generate(work / "export", scale=args.scale, progress=False)
         importer.import_export(work / "export", landing_root=work / "data" / "landing")

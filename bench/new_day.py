@@ -31,7 +31,8 @@ from bench.demo import LAYERS, layer_of
 CHILD = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from ecom_assets.lib import generator, importer, landing
+from ecom_assets.defs.raw import importer
+from ecom_assets.lib import generator, landing
 scale, days, tmp = float(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 gen = generator.generate(tmp / "export", scale=scale, progress=False)
 t0 = time.perf_counter()

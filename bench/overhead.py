@@ -209,7 +209,8 @@ def direct(admin: str, work: Path, captured_db: str, expected: dict[str, int]) -
     The schemas and staging tables are created first, untimed (the pipeline's own DDL
     statements are replayed too and find them there).
     """
-    from ecom_assets.lib import postgres, staging_ddl
+    from ecom_assets.defs.staging import ddl as staging_ddl
+    from ecom_assets.lib import postgres
 
     url = common.create_db(admin, "ecom_bench_direct")
     name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
@@ -250,7 +251,8 @@ def main(argv: list[str]) -> int:
     work = common.scratch("overhead")
     data = work / "data"
     try:
-        from ecom_assets.lib import generator, importer
+        from ecom_assets.defs.raw import importer
+        from ecom_assets.lib import generator
 
         data.mkdir()
         generator.generate(work / "export", scale=args.scale, progress=False)

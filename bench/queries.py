@@ -51,7 +51,8 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "ecom_assets" / "defs" / "ana
 BUILD = """
 import sys
 from pathlib import Path
-from ecom_assets.lib import generator, importer
+from ecom_assets.defs.raw import importer
+from ecom_assets.lib import generator
 generator.generate(Path(sys.argv[2]), scale=float(sys.argv[1]), progress=False)
 importer.import_export(Path(sys.argv[2]))
 from ecom_assets import runner

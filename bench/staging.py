@@ -25,7 +25,9 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from bench import report
-from ecom_assets.lib import importer, staging, staging_ddl
+from ecom_assets.defs.raw import importer
+from ecom_assets.defs.staging import ddl as staging_ddl
+from ecom_assets.defs.staging import load as staging
 from ecom_assets.lib.contracts import SOURCE_TABLES
 
 DAY = dt.date(2025, 10, 1)

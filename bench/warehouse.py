@@ -79,7 +79,8 @@ def main(argv: list[str]) -> int:
 
 
 def _run(tmp: Path, url: str, scale: float, runs: int) -> str:
-    from ecom_assets.lib import generator, importer, landing
+    from ecom_assets.defs.raw import importer
+    from ecom_assets.lib import generator, landing
 
     export = tmp / "export"
     generator.generate(export, scale=scale, progress=False)

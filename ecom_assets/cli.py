@@ -40,7 +40,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ecom_assets.lib import importer
+    from ecom_assets.defs.raw import importer
 
     report = importer.import_export(Path(args.dir), as_of=args.as_of)
     print(report)
@@ -57,7 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ecom_assets import runner
-    from ecom_assets.lib import generator, importer
+    from ecom_assets.defs.raw import importer
+    from ecom_assets.lib import generator
 
     export = settings.data_dir() / "export"
     print(f"generating scale {args.scale} (seed {args.seed}) into {export}")
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ecom: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # an unreadable export: one clear message, no traceback
-        from ecom_assets.lib.importer import ExportError
+        from ecom_assets.defs.raw.importer import ExportError
 
         if not isinstance(exc, ExportError):
             raise

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ecom_assets.lib import landing, postgres, settings
+from ecom_assets.lib import landing, postgres, settings, window
 
 
 @dataclass
@@ -122,7 +122,7 @@ def run_graph(
 
     t0 = time.perf_counter()
     defs = load_definitions()
-    first, last = landing.first_day(), landing.as_of_date()
+    first, last = window.first_landed_day(), landing.as_of_date()
     if first is None or last is None:
         raise SystemExit(
             f"nothing has landed in {settings.landing_dir()}: run `ecom generate` or `ecom import DIR` first"

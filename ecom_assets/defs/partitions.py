@@ -18,14 +18,14 @@ import os
 
 import dagster as dg
 
-from ecom_assets.lib import landing, settings
+from ecom_assets.lib import settings, window
 
 
 def partitions_start() -> dt.date:
     override = os.environ.get(settings.ENV_START_DATE)
     if override:
         return dt.date.fromisoformat(override)
-    first = landing.first_day()
+    first = window.first_landed_day()
     return first or dt.date.fromisoformat(settings.DEFAULT_START_DATE)
 
 

@@ -5,13 +5,21 @@ model validates parsed frames before COPY, backs the contract asset checks, gene
 staging DDL (``ddl_for``) and the UI's column schema, so none of them can drift apart.
 
 Each field carries ``metadata={"kind": ...}`` naming its source type (id, text, money,
-decimal, int, date, ts, bool); the PostgreSQL type follows from the kind.
+decimal, int, date, ts, bool) and, for numbers, ``places`` (declared decimals: money 2, a
+decimal 4 unless the contract says otherwise); the PostgreSQL type follows from the kind.
+
+The row rules (money identities, date order) are plain functions over a mapping of columns
+(``FRAME_RULES``): the pandera model calls them on a DataFrame, the staging loader on the
+parsed arrays, so both apply the same rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -43,15 +51,67 @@ MAX_DATE = pd.Timestamp("2100-12-31")
 MAX_MONEY = 1e11  # numeric(14,2) holds 12 integer digits
 
 
-def _f(kind: str, *, required: bool = False, **checks: object) -> object:
-    """A pandera field: nullable unless required, tagged with its source kind."""
-    return pa.Field(nullable=not required, metadata={"kind": kind, "required": required}, **checks)
+PLACES = {"money": 2, "decimal": 4, "int": 0}
+
+
+def _f(kind: str, *, required: bool = False, places: int | None = None, **checks: object) -> object:
+    """A pandera field: nullable unless required, tagged with its source kind (and decimals)."""
+    meta: dict[str, object] = {"kind": kind, "required": required}
+    if kind in PLACES:
+        meta["places"] = PLACES[kind] if places is None else places
+    return pa.Field(nullable=not required, metadata=meta, **checks)
 
 
 def _money(required: bool = False, **checks: object) -> object:
-    checks.setdefault("ge", 0)
+    if "gt" not in checks:  # > 0 already says >= 0: one rule per bound, so one reject per breach
+        checks.setdefault("ge", 0)
     checks.setdefault("lt", MAX_MONEY)
     return _f("money", required=required, **checks)
+
+
+# ---------------------------------------------------------------- row rules (one definition)
+
+Columns = Mapping[str, Any]  # a DataFrame or a dict of float arrays (NaN for null)
+
+
+def total_identity(f: Columns) -> Any:
+    expected = f["subtotal"] - f["discount_amount"] + f["shipping_cost"] + f["tax_amount"]
+    return np.round(np.abs(f["total_amount"] - expected), 2) <= 0.01
+
+
+def discount_within_subtotal(f: Columns) -> Any:
+    return f["discount_amount"] <= f["subtotal"] + 0.005
+
+
+def total_price_identity(f: Columns) -> Any:
+    return np.round(np.abs(f["total_price"] - f["quantity"] * f["unit_price"]), 2) <= 0.01
+
+
+def dates_ordered(f: Columns) -> Any:
+    return f["start_date"] <= f["end_date"]
+
+
+@dataclass(frozen=True)
+class FrameRule:
+    error: str
+    columns: tuple[str, ...]
+    holds: Callable[[Columns], Any]
+
+
+TOTAL_IDENTITY = FrameRule(
+    "total_amount = subtotal - discount_amount + shipping_cost + tax_amount (within 0.01)",
+    ("subtotal", "discount_amount", "shipping_cost", "tax_amount", "total_amount"),
+    total_identity,
+)
+DISCOUNT_WITHIN = FrameRule(
+    "discount_amount <= subtotal", ("discount_amount", "subtotal"), discount_within_subtotal
+)
+PRICE_IDENTITY = FrameRule(
+    "total_price = quantity * unit_price (within 0.01)",
+    ("quantity", "unit_price", "total_price"),
+    total_price_identity,
+)
+DATES_ORDERED = FrameRule("start_date <= end_date", ("start_date", "end_date"), dates_ordered)
 
 
 def _date(required: bool = False) -> object:
@@ -103,7 +163,7 @@ class Products(_Base):
     dimensions: Series[str] = _f("text")
     color: Series[str] = _f("text")
     size: Series[str] = _f("text")
-    rating: Series[float] = _f("decimal", in_range={"min_value": 0, "max_value": 5})
+    rating: Series[float] = _f("decimal", places=1, in_range={"min_value": 0, "max_value": 5})
     launch_date: Series[pd.Timestamp] = _date()
     is_active: Series[pd.BooleanDtype] = _f("bool")
     created_at: Series[pd.Timestamp] = _ts()
@@ -126,16 +186,13 @@ class Orders(_Base):
     created_at: Series[pd.Timestamp] = _ts()
     updated_at: Series[pd.Timestamp] = _ts()
 
-    @pa.dataframe_check(
-        error="total_amount = subtotal - discount_amount + shipping_cost + tax_amount (within 0.01)"
-    )
+    @pa.dataframe_check(error=TOTAL_IDENTITY.error)
     def total_identity(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = df["subtotal"] - df["discount_amount"] + df["shipping_cost"] + df["tax_amount"]
-        return (df["total_amount"] - expected).abs().round(2) <= 0.01
+        return TOTAL_IDENTITY.holds(df)
 
-    @pa.dataframe_check(error="discount_amount <= subtotal")
+    @pa.dataframe_check(error=DISCOUNT_WITHIN.error)
     def discount_within_subtotal(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["discount_amount"] <= df["subtotal"] + 0.005
+        return DISCOUNT_WITHIN.holds(df)
 
 
 class OrderItems(_Base):
@@ -147,10 +204,9 @@ class OrderItems(_Base):
     total_price: Series[float] = _money(required=True)
     created_at: Series[pd.Timestamp] = _ts()
 
-    @pa.dataframe_check(error="total_price = quantity * unit_price (within 0.01)")
+    @pa.dataframe_check(error=PRICE_IDENTITY.error)
     def total_price_identity(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = df["quantity"].astype("float64") * df["unit_price"]
-        return (df["total_price"] - expected).abs().round(2) <= 0.01
+        return PRICE_IDENTITY.holds({**df, "quantity": df["quantity"].astype("float64")})
 
 
 class Clickstream(_Base):
@@ -191,9 +247,9 @@ class MarketingCampaigns(_Base):
     created_at: Series[pd.Timestamp] = _ts()
     updated_at: Series[pd.Timestamp] = _ts(required=True)
 
-    @pa.dataframe_check(error="start_date <= end_date")
+    @pa.dataframe_check(error=DATES_ORDERED.error)
     def dates_ordered(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["start_date"] <= df["end_date"]
+        return DATES_ORDERED.holds(df)
 
 
 class Inventory(_Base):
@@ -232,6 +288,18 @@ class SourceTable:
     def required_columns(self) -> list[str]:
         return [name for name, col in self.model.to_schema().columns.items() if col.metadata["required"]]
 
+    def places(self) -> dict[str, int]:
+        """Declared decimals of each numeric column."""
+        return {
+            n: c.metadata["places"]
+            for n, c in self.model.to_schema().columns.items()
+            if "places" in c.metadata
+        }
+
+    @property
+    def frame_rules(self) -> tuple[FrameRule, ...]:
+        return FRAME_RULES.get(self.name, ())
+
 
 SOURCE_TABLES: dict[str, SourceTable] = {
     t.name: t
@@ -244,6 +312,11 @@ SOURCE_TABLES: dict[str, SourceTable] = {
         SourceTable("clickstream", Clickstream, "event_id", "timestamp", True),
         SourceTable("inventory", Inventory, "inventory_id", "snapshot_date", True),
     )
+}
+FRAME_RULES: dict[str, tuple[FrameRule, ...]] = {
+    "orders": (TOTAL_IDENTITY, DISCOUNT_WITHIN),
+    "order_items": (PRICE_IDENTITY,),
+    "marketing_campaigns": (DATES_ORDERED,),
 }
 EVENT_TABLES = [t for t in SOURCE_TABLES.values() if t.is_event]
 DIMENSION_SOURCES = [t for t in SOURCE_TABLES.values() if not t.is_event]

@@ -1,14 +1,20 @@
-"""The landing zone: where source CSVs wait for the pipeline (``$ECOM_DATA_DIR/landing``).
+"""The landing zone: where source rows wait for the pipeline (``$ECOM_DATA_DIR/landing``).
 
-Layout (written by ``ecom import`` and by the generator's demo path)::
+Layout (written by ``ecom import``, which the generator's demo path calls too)::
 
-    landing/<event table>/<YYYY-MM-DD>.csv    one file per day: orders, order_items, clickstream, inventory
-    landing/<dimension>/<YYYY-MM-DD>.csv      one file per export (all versions it holds): customers, ...
-    landing/_as_of                            the as-of date of the landed data (DATA_CONTRACT.md)
-    landing/<table>/.row_counts.json          records per landed file, by size and mtime (a cache)
+    landing/<event table>/<YYYY-MM-DD>.parquet  one file per day: orders, order_items, clickstream, inventory
+    landing/<dimension>/<YYYY-MM-DD>.parquet    one file per export (all versions it holds): customers, ...
+    landing/_as_of                              the as-of date of the landed data (DATA_CONTRACT.md)
+    landing/_last_import.json                   what the last import found (warnings, rejects by class)
 
-Landed files may carry two extra columns, ``_source_file`` and ``_source_line``, naming the
-export file and line each row came from, so rejects point at the user's own file.
+A landed file holds the export's columns as text, exactly as read, plus ``_source_file`` and
+``_source_line`` (the export file and line each row came from, so a reject names the user's own
+line) and, on a line the importer could not split into fields, ``_fault`` / ``_fault_rule`` /
+``_fault_column`` / ``_raw`` (its class, rule, column and escaped bytes; staging rejects it).
+Why Parquet with zstd: the landed text takes about a quarter of the CSV's bytes, and staging reads
+it column by column without parsing CSV a second time (docs/BENCHMARKS.md). Day files written as
+CSV (an older landing zone, or files put there by hand) are read too: CSV wins over nothing, a
+``.parquet`` file of the same day wins over a ``.csv``.
 """
 
 from __future__ import annotations
@@ -21,11 +27,25 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from ecom_assets.lib import settings
 
-DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.csv$")
+DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(parquet|csv)$")
 AS_OF_FILE = "_as_of"
+LAST_IMPORT_FILE = "_last_import.json"
 ROW_COUNTS_FILE = ".row_counts.json"
+
+SOURCE_FILE = "_source_file"
+SOURCE_LINE = "_source_line"
+PROVENANCE = (SOURCE_FILE, SOURCE_LINE)
+FAULT = "_fault"
+FAULT_RULE = "_fault_rule"
+FAULT_COLUMN = "_fault_column"
+RAW = "_raw"
+LANDING_EXTRAS = (FAULT, FAULT_RULE, FAULT_COLUMN, RAW)
+PARQUET_COMPRESSION = "zstd"
 
 
 def table_dir(table: str, root: Path | None = None) -> Path:
@@ -33,20 +53,41 @@ def table_dir(table: str, root: Path | None = None) -> Path:
 
 
 def day_file(table: str, day: dt.date, root: Path | None = None) -> Path:
-    return table_dir(table, root) / f"{day.isoformat()}.csv"
+    """Where the importer lands a table's day."""
+    return table_dir(table, root) / f"{day.isoformat()}.parquet"
 
 
 def landed_files(table: str, root: Path | None = None) -> dict[dt.date, Path]:
-    """The landed files of a table by day, oldest first."""
+    """The landed files of a table by day, oldest first (a day's .parquet over its .csv)."""
     folder = table_dir(table, root)
     if not folder.is_dir():
         return {}
-    out = {}
-    for path in sorted(folder.iterdir()):
+    out: dict[dt.date, Path] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: (p.name.endswith(".parquet"), p.name)):
         m = DAY_FILE.match(path.name)
         if m:
             out[dt.date.fromisoformat(m.group(1))] = path
-    return out
+    return dict(sorted(out.items()))
+
+
+def write_day(path: Path, data: pa.Table) -> None:
+    """Write a landed file (text columns and provenance) atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
+    os.close(fd)
+    pq.write_table(data, tmp, compression=PARQUET_COMPRESSION, use_dictionary=True, write_statistics=False)
+    os.replace(tmp, path)
+    stale = path.with_suffix(".csv")  # an older landing zone's file of the same day
+    if stale.exists():
+        stale.unlink()
+
+
+def read_day(path: Path) -> pa.Table:
+    return pq.read_table(path)
+
+
+def is_parquet(path: Path) -> bool:
+    return path.suffix == ".parquet"
 
 
 def landed_days(
@@ -75,18 +116,38 @@ def write_as_of(day: dt.date, root: Path | None = None) -> None:
     (root / AS_OF_FILE).write_text(day.isoformat() + "\n")
 
 
-def first_day(root: Path | None = None) -> dt.date | None:
-    """The first day of landed event data: where the time partitions start."""
+def first_day(root: Path | None = None, not_before: dt.date | None = None) -> dt.date | None:
+    """The first day of landed event data (on or after ``not_before``): where the partitions start."""
     days = [
-        min(f) for t in ("orders", "order_items", "clickstream", "inventory") if (f := landed_files(t, root))
+        min(d for d in f if not_before is None or d >= not_before)
+        for t in ("orders", "order_items", "clickstream", "inventory")
+        if (f := landed_files(t, root)) and any(not_before is None or d >= not_before for d in f)
     ]
     return min(days) if days else None
 
 
+def write_last_import(summary: dict, root: Path | None = None) -> None:
+    root = root or settings.landing_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=LAST_IMPORT_FILE, dir=root)
+    with os.fdopen(fd, "w") as f:
+        json.dump(summary, f, indent=1, default=str)
+    os.replace(tmp, root / LAST_IMPORT_FILE)
+
+
+def last_import(root: Path | None = None) -> dict:
+    """What the last ``ecom import`` reported (empty when none is known)."""
+    try:
+        data = json.loads(((root or settings.landing_dir()) / LAST_IMPORT_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 # ---------------------------------------------------------------- records per landed file
-# The raw layer reports how many records each landed file holds. Counting means parsing the CSV
-# (quoted values may hold newlines), about 1 s per 300 MB here; the importer knows the counts
-# of the files it writes, and the raw assets count a file once. A count is used only while the
+# The raw layer reports how many records each landed file holds: a Parquet file says so in its
+# footer. A CSV day file (put there by hand, or an older landing zone) must be parsed to count
+# (quoted values may hold newlines), about 1 s per 300 MB here, so its count is kept. A count is used only while the
 # file's size and modification time (ns) are the ones it was taken at, so a file replaced or
 # edited in place is counted again; a lost or damaged cache only costs a recount.
 
@@ -105,10 +166,13 @@ def _read_counts(folder: Path) -> dict[str, list[int]]:
 
 
 def known_row_counts(files: Iterable[Path]) -> dict[Path, int]:
-    """Record counts of the files whose cached size and mtime still match."""
+    """Record counts of the files whose cached size and mtime still match (Parquet: its footer)."""
     out: dict[Path, int] = {}
     cache: dict[Path, dict[str, list[int]]] = {}
     for path in files:
+        if is_parquet(path):
+            out[path] = pq.ParquetFile(path).metadata.num_rows
+            continue
         entries = cache.setdefault(path.parent, _read_counts(path.parent))
         entry = entries.get(path.name)
         if isinstance(entry, list) and len(entry) == 3 and entry[:2] == _stamp(path):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import psycopg
 
+from ecom_assets.defs.staging.ddl import ensure_staging_tables, set_as_of
 from ecom_assets.lib import postgres
-from ecom_assets.lib.staging_ddl import ensure_staging_tables, set_as_of
 
 AS_OF = dt.date(2025, 12, 31)
 OPEN_END = dt.date(9999, 12, 31)

@@ -25,8 +25,9 @@ from psycopg import sql
 
 from ecom_assets import runner
 from ecom_assets.defs.analytics import assets as analytics_assets
+from ecom_assets.defs.raw import importer
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import generator, importer, postgres, settings
+from ecom_assets.lib import generator, postgres, settings
 from ecom_assets_tests.conftest import create_database, drop_database
 from ecom_assets_tests.reliability.conftest import graph_keys, materialization_metadata, terminate_all
 

@@ -19,7 +19,7 @@ import pytest
 
 from ecom_assets.defs.analytics import assets as analytics_assets
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib.staging_ddl import set_as_of
+from ecom_assets.defs.staging.ddl import set_as_of
 from ecom_assets_tests.analytics import seed
 from ecom_assets_tests.conftest import create_database, drop_database
 

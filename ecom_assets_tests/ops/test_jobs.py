@@ -87,7 +87,7 @@ def test_demo_day_lands_the_day_after_the_as_of_date_and_triggers_its_month(
     pg_instance: dg.DagsterInstance, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("ecom_assets.lib.generator")
-    pytest.importorskip("ecom_assets.lib.importer")
+    pytest.importorskip("ecom_assets.defs.raw.importer")
     monkeypatch.setenv("ECOM_DEMO_SCALE", "0.02")
     landing.write_as_of(dt.date(2026, 10, 31))
     defs = _defs()

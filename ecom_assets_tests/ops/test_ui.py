@@ -191,7 +191,8 @@ def test_ui_shows_every_asset_and_check_with_its_status(
             pytest.fail("CI=true but chromium is not installed (apt-get install -y chromium)")
         pytest.skip("chromium not installed (apt-get install -y chromium)")
 
-    from ecom_assets.lib import generator, importer
+    from ecom_assets.defs.raw import importer
+    from ecom_assets.lib import generator
 
     # A tiny month of data, landed before the webserver starts (partitions start at the data).
     export = data_dir / "export"

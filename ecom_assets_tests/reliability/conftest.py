@@ -27,8 +27,9 @@ from psycopg import sql
 
 from ecom_assets import runner
 from ecom_assets.defs.partitions import monthly_partitions
+from ecom_assets.defs.raw import importer
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import generator, importer, postgres, settings
+from ecom_assets.lib import generator, postgres, settings
 from ecom_assets_tests.conftest import drop_database
 
 SCALE, SEED, DAYS = 0.02, 7, 45

@@ -6,7 +6,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ecom_assets.lib import staging_ddl
+from ecom_assets.defs.staging import ddl as staging_ddl
 
 ORDERS_HEADER = (
     "order_id,customer_id,order_date,order_status,payment_method,subtotal,discount_amount,"

@@ -8,10 +8,10 @@ import psycopg
 import pytest
 
 from ecom_assets.defs.partitions import monthly_partitions
+from ecom_assets.defs.raw import importer
 from ecom_assets.defs.raw.assets import raw_assets
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.staging.assets import staging_assets
-from ecom_assets.lib import importer
 from ecom_assets_tests.staging.conftest import (
     CUSTOMER_C1,
     CUSTOMERS_HEADER,

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from ecom_assets import cli
-from ecom_assets.lib import importer, landing
+from ecom_assets.defs.raw import importer
+from ecom_assets.lib import landing
 from ecom_assets_tests.staging.conftest import (
     CUSTOMER_C1,
     CUSTOMERS_HEADER,
@@ -17,8 +18,9 @@ from ecom_assets_tests.staging.conftest import (
 )
 
 
-def _read(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines()
+def _rows(path: Path) -> list[dict]:
+    """A landed file's rows (text values, provenance)."""
+    return landing.read_day(path).to_pylist()
 
 
 def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_dir: Path) -> None:
@@ -36,7 +38,7 @@ def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_di
     )
     write(export_dir, "customers.csv", CUSTOMERS_HEADER, [CUSTOMER_C1])
     write(export_dir, "README.txt", "not a table", [])
-    report = importer.import_export(export_dir)
+    report = importer.import_export(export_dir, today=dt.date(2026, 1, 1))
     root = data_dir / "landing"
 
     assert report.as_of == dt.date(2025, 10, 3)  # latest order_date
@@ -44,19 +46,45 @@ def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_di
     assert report.rows == {"orders": 3, "order_items": 3, "customers": 1}
     assert report.days == {"orders": 2, "order_items": 2, "customers": 1}
     assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 3)]
-    oct1 = _read(landing.day_file("orders", dt.date(2025, 10, 1), root))
-    assert oct1[0] == ORDERS_HEADER + ",_source_file,_source_line"
-    # O1 is export line 2, O3 line 4; both on Oct 1, in file order
-    assert [ln.split(",")[0].strip('"') for ln in oct1[1:]] == ["O1", "O3"]
-    assert [ln.split(",")[-2:] for ln in oct1[1:]] == [['"orders.csv"', "2"], ['"orders.csv"', "4"]]
+    oct1 = landing.read_day(landing.day_file("orders", dt.date(2025, 10, 1), root))
+    assert oct1.column_names == [*ORDERS_HEADER.split(","), "_source_file", "_source_line"]
+    # O1 is export line 2, O3 line 4; both on Oct 1, in file order, values verbatim
+    assert [(r["order_id"], r["_source_file"], r["_source_line"]) for r in oct1.to_pylist()] == [
+        ("O1", "orders.csv", 2),
+        ("O3", "orders.csv", 4),
+    ]
+    assert oct1.to_pylist()[0]["subtotal"] == "100.00"
     # items follow their order's day; the item of an unknown order lands on the as-of day
-    items_oct1 = _read(landing.day_file("order_items", dt.date(2025, 10, 1), root))
-    items_oct3 = _read(landing.day_file("order_items", dt.date(2025, 10, 3), root))
-    assert [ln.split(",")[0].strip('"') for ln in items_oct1[1:]] == ["I2"]
-    assert [ln.split(",")[0].strip('"') for ln in items_oct3[1:]] == ["I1", "I3"]
-    assert (root / "customers" / "2025-10-03.csv").is_file()
-    assert "as-of 2025-10-03" in str(report) and "orders.csv" in str(report)
+    items_oct1 = _rows(landing.day_file("order_items", dt.date(2025, 10, 1), root))
+    items_oct3 = _rows(landing.day_file("order_items", dt.date(2025, 10, 3), root))
+    assert [r["order_item_id"] for r in items_oct1] == ["I2"]
+    assert [r["order_item_id"] for r in items_oct3] == ["I1", "I3"]
+    assert landing.day_file("customers", dt.date(2025, 10, 3), root).is_file()
+    text = str(report)
+    assert "as-of date 2025-10-03: the latest order/clickstream date not after the day of the import" in text
+    assert "orders.csv" in text
     assert not list(root.parent.glob(".import-*"))  # the temp folder is gone
+
+
+def test_as_of_is_the_latest_day_not_after_today_and_is_recorded(export_dir: Path, data_dir: Path) -> None:
+    """A future-dated row does not become the as-of date; it lands on the as-of day for staging."""
+    write(
+        export_dir,
+        "orders.csv",
+        ORDERS_HEADER,
+        [order("O1", "2025-10-01"), order("O2", "2025-10-04"), order("O3", "2031-01-01")],
+    )
+    report = importer.import_export(export_dir, today=dt.date(2025, 10, 6))
+    root = data_dir / "landing"
+    assert report.as_of == dt.date(2025, 10, 4)
+    assert report.tables["orders"].outside == 1
+    assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 4)]
+    assert [r["order_id"] for r in _rows(landing.day_file("orders", dt.date(2025, 10, 4), root))] == [
+        "O2",
+        "O3",
+    ]
+    assert "1 dated outside the window" in str(report)
+    assert landing.last_import(root)["as_of"] == "2025-10-04"
 
 
 def test_as_of_option_and_undated_rows(export_dir: Path, data_dir: Path) -> None:
@@ -64,9 +92,9 @@ def test_as_of_option_and_undated_rows(export_dir: Path, data_dir: Path) -> None
     report = importer.import_export(export_dir, as_of=dt.date(2025, 10, 5))
     root = data_dir / "landing"
     assert report.as_of == dt.date(2025, 10, 5)
-    assert report.undated_rows["orders"] == 1
-    lines = _read(landing.day_file("orders", dt.date(2025, 10, 5), root))
-    assert len(lines) == 2 and '"someday"' in lines[1] and lines[1].endswith(",3")
+    assert report.tables["orders"].undated == 1
+    rows = _rows(landing.day_file("orders", dt.date(2025, 10, 5), root))
+    assert [(r["order_date"], r["_source_line"]) for r in rows] == [("someday", 3)]
 
 
 def test_reimport_replaces_days_in_export_and_keeps_others(export_dir: Path, data_dir: Path) -> None:
@@ -76,8 +104,19 @@ def test_reimport_replaces_days_in_export_and_keeps_others(export_dir: Path, dat
     write(export_dir, "orders.csv", ORDERS_HEADER, [order("O2", "2025-10-02", customer="C9")])
     importer.import_export(export_dir)
     assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 2)]
-    assert '"C9"' in _read(landing.day_file("orders", dt.date(2025, 10, 2), root))[1]
-    assert '"O1"' in _read(landing.day_file("orders", dt.date(2025, 10, 1), root))[1]
+    assert _rows(landing.day_file("orders", dt.date(2025, 10, 2), root))[0]["customer_id"] == "C9"
+    assert _rows(landing.day_file("orders", dt.date(2025, 10, 1), root))[0]["order_id"] == "O1"
+
+
+def test_an_older_csv_day_file_is_replaced_by_the_new_landing(export_dir: Path, data_dir: Path) -> None:
+    root = data_dir / "landing"
+    write(root / "orders", "2025-10-01.csv", ORDERS_HEADER, [order("OLD", "2025-10-01")])
+    write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1", "2025-10-01")])
+    importer.import_export(export_dir)
+    assert landing.landed_files("orders", root) == {
+        dt.date(2025, 10, 1): landing.day_file("orders", dt.date(2025, 10, 1), root)
+    }
+    assert not (root / "orders" / "2025-10-01.csv").exists()
 
 
 def test_bom_crlf_quoted_newline_extra_and_reordered_columns_land_verbatim(
@@ -92,12 +131,12 @@ def test_bom_crlf_quoted_newline_extra_and_reordered_columns_land_verbatim(
     export_dir.mkdir()
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([reordered, *body, ""]).encode())
     importer.import_export(export_dir)
-    text = landing.day_file("orders", dt.date(2025, 10, 1), data_dir / "landing").read_bytes().decode()
-    header = text.split("\n", 1)[0]
-    assert header == reordered + ",_source_file,_source_line"  # BOM gone, order kept
-    assert '"1 Main St\r\nFlat 2"' in text
+    landed = landing.read_day(landing.day_file("orders", dt.date(2025, 10, 1), data_dir / "landing"))
+    assert landed.column_names == [*reordered.split(","), "_source_file", "_source_line"]  # BOM gone
+    rows = landed.to_pylist()
+    assert rows[0]["shipping_address"] == "1 Main St\r\nFlat 2"
     # O1 spans export lines 2-3, so O2 starts on line 4
-    assert text.rstrip("\n").endswith('"silver","orders.csv",4')
+    assert [(r["loyalty_tier"], r["_source_line"]) for r in rows] == [("gold", 2), ("silver", 4)]
 
 
 @pytest.mark.parametrize(
@@ -109,17 +148,15 @@ def test_bom_crlf_quoted_newline_extra_and_reordered_columns_land_verbatim(
             "orders.csv: line 1 (the header): missing required column(s) order_date, subtotal",
         ),
         (
-            (ORDERS_HEADER + "\n" + order("O1") + "\n").encode()
-            + order("O2", customer="C\xff").encode("latin-1"),
-            "orders.csv: line 3, column customer_id: not UTF-8 text (byte 0xff)",
-        ),
-        (
-            (ORDERS_HEADER + "\n" + order("O1") + "\nO2,C1,2025-10-01\n").encode(),
-            "orders.csv: line 3: 3 fields where the header has 14",
+            (ORDERS_HEADER + "\n").encode()
+            + "".join(order(f"O{i}", customer="Ren\xe9e") + "\n" for i in range(20)).encode("latin-1"),
+            "orders.csv: not UTF-8 text as a whole (20 of 20 records have bytes that are not UTF-8, "
+            "the first on line 2); save the export as UTF-8",
         ),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "orders.csv: line 1 (the header): not UTF-8 text"),
+        ("order_id,customer_id\n".encode("utf-16"), "orders.csv: line 1 (the header): not UTF-8 text"),
     ],
-    ids=["empty", "missing-column", "not-utf8", "ragged", "binary"],
+    ids=["empty", "missing-column", "latin-1", "binary", "utf-16"],
 )
 def test_unreadable_file_fails_with_one_message_and_lands_nothing(
     export_dir: Path, data_dir: Path, content: bytes, expected: str

@@ -4,10 +4,15 @@ import datetime as dt
 from pathlib import Path
 
 import psycopg
+import pyarrow as pa
 import pytest
 
-from ecom_assets.lib import importer, landing, postgres, staging
+from ecom_assets.defs.raw import importer
+from ecom_assets.defs.staging import load as staging
+from ecom_assets.defs.staging import read
+from ecom_assets.lib import landing, postgres
 from ecom_assets.lib.contracts import SOURCE_TABLES, column_ddl
+from ecom_assets.lib.csv_reader import UnreadableFile
 from ecom_assets_tests.staging.conftest import ITEMS_HEADER, ORDERS_HEADER, order, write
 
 D1, D2 = dt.date(2025, 10, 1), dt.date(2025, 10, 2)
@@ -92,9 +97,13 @@ def test_failed_load_leaves_previous_rows(wh: psycopg.Connection, export_dir: Pa
     assert _checksums(wh) == before
     # a landed file damaged after import fails with one message naming it
     landing.day_file("orders", D1, root).write_text("order_id,customer_id\nO1,C1\n")
-    with pytest.raises(
-        staging.UnreadableFile, match="orders/2025-10-01.csv: line 1 .*missing required column"
-    ):
+    with pytest.raises(UnreadableFile, match="orders/2025-10-01.parquet: not a readable landed file"):
+        _load(wh, root)
+    assert _checksums(wh) == before
+    landing.write_day(
+        landing.day_file("orders", D1, root), pa.table({"order_id": ["O1"], "customer_id": ["C1"]})
+    )
+    with pytest.raises(UnreadableFile, match="orders/2025-10-01.parquet: line 1 .*missing required column"):
         _load(wh, root)
     assert _checksums(wh) == before
 
@@ -147,7 +156,7 @@ def test_staging_column_types_equal_the_contract(wh: psycopg.Connection, table: 
 def test_big_file_is_staged_in_slices_and_first_key_still_wins(
     wh: psycopg.Connection, export_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(staging, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(read, "CHUNK_ROWS", 2)
     root = data_dir / "landing"
     rows = [order(f"O{i}", "2025-10-01") for i in range(1, 6)] + [order("O2", "2025-10-01", customer="C7")]
     rows += [order("O9", "2025-10-02")]

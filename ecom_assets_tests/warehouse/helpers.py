@@ -14,8 +14,9 @@ import psycopg
 from psycopg import sql
 
 from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.staging import ddl as staging_ddl
 from ecom_assets.defs.warehouse import assets as wh
-from ecom_assets.lib import postgres, staging_ddl
+from ecom_assets.lib import postgres
 
 D = dt.date.fromisoformat
 DIMS = [wh.dim_customers, wh.dim_products, wh.dim_marketing_campaigns]

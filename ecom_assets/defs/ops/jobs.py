@@ -119,11 +119,11 @@ class SimulateDayConfig(dg.Config):
 )
 def simulate_new_day(context: dg.OpExecutionContext, config: SimulateDayConfig) -> str | None:
     generate_day = _optional("ecom_assets.lib.generator", "generate_day")
-    import_export = _optional("ecom_assets.lib.importer", "import_export")
+    import_export = _optional("ecom_assets.defs.raw.importer", "import_export")
     if generate_day is None or import_export is None:
         context.log.warning(
             "demo day skipped: ecom_assets.lib.generator.generate_day or "
-            "ecom_assets.lib.importer.import_export is not available in this build"
+            "ecom_assets.defs.raw.importer.import_export is not available in this build"
         )
         return None
     day = dt.date.fromisoformat(config.day) if config.day else next_demo_day()

@@ -33,9 +33,9 @@ def synthetic_export(
     out = settings.data_dir() / "export"
     report = generator.generate(out, scale=config.scale, seed=config.seed, progress=False)
     context.log.info(str(report))
-    landed = "not landed (ecom_assets.lib.importer.import_export is not available)"
+    landed = "not landed (ecom_assets.defs.raw.importer.import_export is not available)"
     try:  # the importer is optional here: the export alone is still useful (`ecom import` later)
-        importer = importlib.import_module("ecom_assets.lib.importer")
+        importer = importlib.import_module("ecom_assets.defs.raw.importer")
     except ImportError:
         importer = None
     if importer is not None and hasattr(importer, "import_export"):

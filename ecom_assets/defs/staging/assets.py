@@ -14,9 +14,13 @@ from psycopg import sql
 
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource, partition_lock_names
-from ecom_assets.defs.staging import checks
-from ecom_assets.lib import landing, staging, staging_ddl
+from ecom_assets.defs.staging import checks, load
+from ecom_assets.defs.staging import ddl as staging_ddl
+from ecom_assets.defs.staging.validate import PROBLEMS
+from ecom_assets.lib import landing, values
+from ecom_assets.lib import window as window_mod
 from ecom_assets.lib.contracts import PG_TYPES, SOURCE_TABLES, SourceTable
+from ecom_assets.lib.csv_reader import UnreadableFile
 
 OWNERS = ["team:data-eng"]
 
@@ -75,6 +79,32 @@ def _first_rejects(conn: psycopg.Connection, src: SourceTable, window: checks.Wi
     return checks.markdown(["source_file", "line", "column", "value", "rule"], rows)
 
 
+def normalized_markdown(normalized: dict[str, list]) -> str:
+    """Normalization classes with their counts and one example each."""
+    rows = [
+        (values.NORMALIZATIONS.get(code, code), f"{count:,}", ex)
+        for code, (count, ex) in sorted(normalized.items(), key=lambda kv: -kv[1][0])
+    ]
+    return checks.markdown(["normalized", "cells", "example"], rows, limit=120)
+
+
+def _reject_classes(conn: psycopg.Connection, src: SourceTable, window: checks.Window) -> str:
+    rows = checks.query(
+        conn, "reject_classes.sql", window.params, rejects=sql.Identifier("staging", f"{src.name}_rejects"),
+        window=window.where(),
+    )  # fmt: skip
+    return checks.markdown(
+        ["rejected for", "lines", "example"],
+        [(PROBLEMS.get(c, c), f"{n:,}", ex) for c, n, ex in rows],
+        limit=120,
+    )
+
+
+def _window(src: SourceTable) -> window_mod.Window | None:
+    as_of = landing.as_of_date()
+    return window_mod.accepted(as_of) if src.is_event and as_of is not None else None
+
+
 def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
     key = dg.AssetKey(["staging", src.name])
     scope = (
@@ -118,7 +148,7 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 # a second run of the same month waits here, then finds the days in the ledger
                 # (without it both delete the old rows and both insert: every row twice)
                 warehouse.lock(conn, *locks)
-                stats = staging.load_days(conn, src, days)
+                stats = load.load_days(conn, src, days, _window(src))
                 as_of = landing.as_of_date()
                 if as_of is not None:
                     staging_ddl.set_as_of(conn, as_of)
@@ -141,12 +171,14 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 counted = results[2].metadata
                 preview = _preview(conn, src, window)
                 rejects_md = _first_rejects(conn, src, window)
-        except staging.UnreadableFile as exc:
+                classes_md = _reject_classes(conn, src, window)
+                normalized = checks.normalized_in_window(conn, src, window)
+        except UnreadableFile as exc:
             raise dg.Failure(description=str(exc)) from None
         context.log.info(
             f"staging.{src.name}: {len(stats.days_loaded)} file(s) loaded, {len(stats.days_skipped)} "
             f"unchanged; this load read {stats.rows_read:,}, staged {stats.rows_staged:,}, "
-            f"rejected {stats.rows_rejected:,}"
+            f"rejected {stats.rows_rejected:,}, normalized {sum(c for c, _ in stats.normalized.values()):,} value(s)"
         )
         metadata = {
             "dagster/row_count": counted["rows_staged"].value,
@@ -158,6 +190,9 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
             "rows_read_this_run": stats.rows_read,
             "rejected_rows_this_run": stats.rows_rejected,
             "as_of": as_of.isoformat() if isinstance(as_of, dt.date) else "",
+            "normalized_values": sum(c for c, _ in normalized.values()),
+            "normalized": dg.MetadataValue.md(normalized_markdown(normalized)),
+            "rejected_by_class": dg.MetadataValue.md(classes_md),
             "preview": dg.MetadataValue.md(preview),
             "first_rejects": dg.MetadataValue.md(rejects_md),
             "dagster/column_schema": column_schema(src),

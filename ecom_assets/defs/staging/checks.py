@@ -11,12 +11,13 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pandera.errors as pa_errors
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from ecom_assets.lib import staging
+from ecom_assets.lib import values
 from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -210,8 +211,33 @@ def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> 
             column_types={n: pa.string() for n in names}, strings_can_be_null=False
         ),
     )
-    parsed = {c: staging.parse_column(table.column(c).combine_chunks(), k) for c, k in kinds.items()}
-    return staging.typed_frame({c: p.typed for c, p in parsed.items()})
+    parsed = {c: values.parse(table.column(c), k) for c, k in kinds.items()}
+    return typed_frame({c: p.typed for c, p in parsed.items()})
+
+
+def typed_frame(typed: dict[str, pa.Array]) -> pd.DataFrame:
+    """Parsed columns as the pandas types the pandera models declare."""
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    df = pa.table(typed).to_pandas(types_mapper=mapper)
+    for name, arr in typed.items():  # dates as pandas timestamps, as the model declares
+        if pa.types.is_date32(arr.type):
+            df[name] = pd.to_datetime(df[name]).astype("datetime64[us]")
+    return df
+
+
+def pandera_failures(table: SourceTable, df: pd.DataFrame) -> pd.DataFrame:
+    """Lazy pandera validation: failure cases (column, check, failure_case, index), empty when valid."""
+    try:
+        table.model.validate(df, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        bad = fc[fc["index"].isna()]
+        if len(bad):  # a schema-level problem (dtype, missing column) is a bug in parsing, not bad data
+            raise RuntimeError(f"contract {table.name}: schema failure {bad.to_dict('records')}") from None
+        return fc
+    return pd.DataFrame(
+        columns=["schema_context", "column", "check", "check_number", "failure_case", "index"]
+    )
 
 
 SLICE_ROWS = 200_000
@@ -244,7 +270,7 @@ def contract_check(conn: psycopg.Connection, src: SourceTable, window: Window) -
     rows, failures, samples = 0, 0, []
     for part in slices(conn, src, window):
         df = staged_frame(conn, src, part)
-        fc = staging.pandera_failures(src, df)
+        fc = pandera_failures(src, df)
         rows += len(df)
         failures += len(fc)
         if len(fc) and sum(len(x) for x in samples) < 20:
@@ -306,18 +332,12 @@ def primary_key_check(
 
 
 def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
-    reject_row = (
-        ["_day", "source_file", "source_line"]
-        if src.is_event
-        else ["source_file", "source_line", "raw_record"]
-    )
     staged, rejected, read, l_staged, l_rejected, days = query(
         conn,
         "window_counts.sql",
         {**window.params, "table_name": src.name},
         window=window.where(),
         ledger_window=window.where("day"),
-        reject_row=sql.SQL(", ").join(sql.Identifier(c) for c in reject_row),
         **_tables(src),
     )[0]
     collapsed = read - l_staged - l_rejected
@@ -349,17 +369,8 @@ def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Win
 def rejects_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
     rows = query(conn, "reject_reasons.sql", window.params, window=window.where(), **_tables(src))
     affected = conn.execute(
-        sql.SQL("SELECT count(*) FROM (SELECT DISTINCT {r} FROM {rejects} WHERE {w}) x").format(
-            r=sql.SQL(", ").join(
-                sql.Identifier(c)
-                for c in (
-                    ["_day", "source_file", "source_line"]
-                    if src.is_event
-                    else ["source_file", "source_line", "raw_record"]
-                )
-            ),
-            rejects=_tables(src)["rejects"],
-            w=window.where(),
+        sql.SQL("SELECT count(*) FROM {rejects} WHERE {w}").format(
+            rejects=_tables(src)["rejects"], w=window.where()
         ),
         window.params,
     ).fetchone()[0]
@@ -368,10 +379,29 @@ def rejects_check(conn: psycopg.Connection, src: SourceTable, window: Window) ->
         check_name=REJECTS,
         passed=affected == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{affected:,} rejected row(s) in staging.{src.name}_rejects"
+        description=f"{affected:,} rejected line(s) in staging.{src.name}_rejects"
         + (f"; top reason: {top}" if top else ""),
         metadata={
             "rejected_rows": int(affected),
-            "top_reasons": dg.MetadataValue.md(markdown(["rule", "records", "rows"], rows)),
+            "top_reasons": dg.MetadataValue.md(markdown(["rule", "lines"], [(r, n) for r, _, n in rows])),
         },
     )
+
+
+def normalized_in_window(conn: psycopg.Connection, src: SourceTable, window: Window) -> dict[str, list]:
+    """Normalization class -> [cells, first example] over the window's ledger rows."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT normalized FROM ops.staging_loads WHERE table_name = %(table_name)s "
+            "AND normalized IS NOT NULL AND {} ORDER BY day"
+        ).format(window.where("day")),
+        {**window.params, "table_name": src.name},
+    ).fetchall()
+    out: dict[str, list] = {}
+    for (entry,) in rows:
+        for code, (count, example) in entry.items():
+            if code in out:
+                out[code][0] += count
+            else:
+                out[code] = [count, example]
+    return out

@@ -24,8 +24,9 @@ from pydantic import Field
 
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.staging import ddl as staging_ddl
 from ecom_assets.defs.warehouse import checks, meta
-from ecom_assets.lib import postgres, staging_ddl
+from ecom_assets.lib import postgres
 
 SQL_DIR = Path(__file__).parent / "sql"
 OWNERS = ["team:data-eng"]

@@ -1,4 +1,14 @@
-"""DDL of the staging layer and the ops bookkeeping tables, generated from the contracts."""
+"""DDL of the staging layer and its state in ``ops``, generated from the contracts.
+
+State this layer keeps (docs/DESIGN.md lists every ops table):
+
+- ``ops.staging_loads``: per table and landed day, the fingerprint the day was loaded from and
+  what the load read, staged, rejected and normalized; a day with an unchanged fingerprint is
+  skipped. Written by ``load.py``, read by the accounting check, the fact planner, the run
+  summary and the report. Rebuilt by reloading (delete the rows: every day loads again).
+- ``ops.run_context``: the as-of date of the loaded data (one row).
+- ``ops.staging_checks``: each staging check's last outcome (``checks.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +18,15 @@ from psycopg import sql
 from ecom_assets.lib import postgres
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable, column_ddl
 
+# One row per rejected line: the first column at fault and its value, every rule it broke (each
+# once, "; "-joined), each problem with its column, value and class (jsonb), and the line itself.
 REJECT_COLUMNS: list[tuple[str, str]] = [
     ("source_file", "text NOT NULL"),
     ("source_line", "bigint NOT NULL"),
     ("column_name", "text"),
     ("value", "text"),
     ("rule", "text NOT NULL"),
+    ("problems", "jsonb"),
     ("raw_record", "text"),
 ]
 
@@ -25,8 +38,10 @@ CREATE TABLE IF NOT EXISTS ops.staging_loads (
     rows_read    bigint NOT NULL,
     rows_staged  bigint NOT NULL,
     rows_rejected bigint NOT NULL,
+    normalized   jsonb,
     PRIMARY KEY (table_name, day)
 );
+ALTER TABLE ops.staging_loads ADD COLUMN IF NOT EXISTS normalized jsonb;
 CREATE TABLE IF NOT EXISTS ops.run_context (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     as_of     date NOT NULL
@@ -64,6 +79,11 @@ def ensure_staging_tables(conn: psycopg.Connection) -> None:
     for table in SOURCE_TABLES.values():
         _create(conn, f"staging.{table.name}", staging_columns(table))
         _create(conn, f"staging.{table.name}_rejects", reject_columns(table))
+        conn.execute(  # rejects tables made before problems were recorded
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS problems jsonb").format(
+                sql.Identifier("staging", f"{table.name}_rejects")
+            )
+        )
         if table.is_event:
             conn.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(

@@ -1,0 +1,445 @@
+"""``ecom import DIR``: land a flat export (one CSV per table) in the landing zone, day by day.
+
+Why a landing step at all: the pipeline works per day (partitions, skip-unchanged loads), while
+a team's systems dump one file per table. The importer splits event tables into one file per
+day and stores each dimension export as one dated file, keeping every value verbatim as text
+plus ``_source_file`` / ``_source_line``, so a staging reject names the user's own file and line.
+
+Decisions (DATA_CONTRACT.md "Bad input", "Dates, days and the as-of date"):
+
+- Files are found by name (``<table>.csv``); other files are ignored. A table may be missing (an
+  incremental delivery carries what changed): what landed before stays. ``order_items.csv``
+  needs ``orders.csv`` in the same export, since items belong to their order's day.
+- A day in the export replaces that day's landed file; other landed days stay. A dimension
+  export lands as ``<table>/<as-of>.parquet``.
+- The as-of date is ``--as-of``, else the latest order or clickstream day not after the day of
+  the import (a future-dated row does not move it); the import prints which and why.
+- Lines that cannot be split into fields (cut off, not UTF-8, a NUL byte, the header repeated,
+  too few or too many fields) land on the as-of day with their fault and their raw bytes;
+  rows without a usable day or dated outside the accepted window land there too, and items of
+  an order dated outside it are marked: staging rejects each with its reason. Nothing is dropped.
+- A file that ends without a line break was cut off: its last line is rejected, the import
+  says so, and the day of its last row keeps its landed file when that file held more rows (a
+  partial export never replaces good data). A table that covers far fewer days than the others,
+  or ends before what already landed, is named in a warning.
+- A file that cannot be read at all fails the whole import with one ``ExportError`` message,
+  before anything is moved into the landing zone (the work happens in a temp folder beside it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ecom_assets.defs.raw.spool import DaySpool
+from ecom_assets.defs.staging.read import check_columns, fault_rows
+from ecom_assets.lib import csv_reader, landing, settings, values
+from ecom_assets.lib import window as window_mod
+from ecom_assets.lib.contracts import SOURCE_TABLES, SourceTable
+from ecom_assets.lib.csv_reader import UnreadableFile
+from ecom_assets.lib.landing import FAULT, FAULT_RULE, SOURCE_FILE, SOURCE_LINE
+
+ORDER = ("orders", "clickstream", "order_items", "inventory", "customers", "products", "marketing_campaigns")
+CORE_EVENTS = ("orders", "order_items", "clickstream")  # exports of these end on the same day
+SHORT_COVERAGE = 0.9  # a core table covering less than this share of the others' days is named
+Progress = Callable[[str, int, int], None]  # (label, bytes done, bytes in all)
+
+
+class ExportError(Exception):
+    """An export that cannot be imported; ``str()`` is the one message the user sees."""
+
+
+@dataclass
+class TableReport:
+    file: str
+    rows: int = 0  # records read: rows landed plus lines that could not be read as rows
+    days: int = 0
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    faults: Counter = field(default_factory=Counter)  # read faults by class
+    fault_example: dict[str, str] = field(default_factory=dict)
+    undated: int = 0  # rows without a usable day (landed on the as-of day)
+    outside: int = 0  # rows dated outside the accepted window (landed on the as-of day)
+    kept_days: list[dt.date] = field(default_factory=list)  # landed files a cut-off export did not replace
+
+
+@dataclass
+class ImportReport:
+    """What an import landed: printed by ``ecom import`` and ``ecom demo``."""
+
+    source: Path
+    landing_root: Path
+    as_of: dt.date
+    as_of_reason: str
+    window: window_mod.Window
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {t: r.rows for t, r in self.tables.items()}
+
+    @property
+    def days(self) -> dict[str, int]:
+        return {t: r.days for t, r in self.tables.items()}
+
+    def __str__(self) -> str:
+        lines = [
+            f"imported {self.source} into {self.landing_root}",
+            f"  as-of date {self.as_of.isoformat()}: {self.as_of_reason}",
+            f"  accepted window for event dates: {self.window.start.isoformat()}..{self.window.end.isoformat()}"
+            f" ({self.window.source})",
+        ]
+        for t in self.tables.values():
+            lines.append(f"  {t.file:<26} {t.rows:>11,} rows  {t.days:>5,} day file(s)")
+            aside = []
+            if t.outside:
+                aside.append(f"{t.outside:,} dated outside the window")
+            if t.undated:
+                aside.append(f"{t.undated:,} without a usable day")
+            if aside:
+                lines.append(
+                    f"  {'':<26} {' and '.join(aside)}: landed on the as-of day for staging to reject"
+                )
+            for code, n in sorted(t.faults.items()):
+                lines.append(
+                    f"  {'':<26} {n:,} line(s) not readable as rows ({code}), e.g. {t.fault_example[code]}"
+                )
+        if self.warnings:
+            lines.append("warnings:")
+            lines += [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def summary(self) -> dict:
+        """What ``landing/_last_import.json`` keeps for the run summary and the report."""
+        return {
+            "source": str(self.source),
+            "as_of": self.as_of.isoformat(),
+            "as_of_reason": self.as_of_reason,
+            "window": [self.window.start.isoformat(), self.window.end.isoformat(), self.window.source],
+            "warnings": self.warnings,
+            "tables": {
+                name: {
+                    "file": t.file,
+                    "rows": t.rows,
+                    "days": t.days,
+                    "first_day": t.first_day,
+                    "last_day": t.last_day,
+                    "faults": dict(t.faults),
+                    "fault_example": t.fault_example,
+                    "outside_window": t.outside,
+                    "undated": t.undated,
+                    "kept_days": t.kept_days,
+                }
+                for name, t in self.tables.items()
+            },
+        }
+
+
+# ---------------------------------------------------------------- one event file
+
+
+def _day_column(table: SourceTable, names: list[str]) -> tuple[str, str] | None:
+    """The column (and its kind) that places a row on a day, when the file has it."""
+    if table.day_column and table.day_column in names:
+        return table.day_column, table.column_kinds()[table.day_column]
+    return None
+
+
+def _provenance(rows: pa.Table, lines: np.ndarray, file_name: str) -> pa.Table:
+    for c in (SOURCE_FILE, SOURCE_LINE):  # a re-imported landed file: keep the new provenance
+        if c in rows.column_names:
+            rows = rows.drop_columns([c])
+    rows = rows.append_column(SOURCE_FILE, pa.repeat(pa.scalar(file_name, pa.string()), rows.num_rows))
+    return rows.append_column(SOURCE_LINE, pa.array(lines, pa.int64()))
+
+
+class _OrderDays:
+    """order_id -> day of the order, from orders.csv (the first row of an id wins)."""
+
+    def __init__(self) -> None:
+        self.ids: list[pa.Array] = []
+        self.days: list[pa.Array] = []
+        self._ids: pa.Array | None = None
+        self._days: pa.Array | None = None
+
+    def add(self, ids: pa.Array, days: pa.Array) -> None:
+        self.ids.append(ids)
+        self.days.append(days)
+
+    def lookup(self, ids: pa.Array) -> pa.Array:
+        if self._ids is None:
+            self._ids = pa.concat_arrays(self.ids) if self.ids else pa.array([], pa.string())
+            self._days = pa.concat_arrays(self.days) if self.days else pa.array([], pa.date32())
+        return pc.take(self._days, pc.index_in(ids, value_set=self._ids))
+
+
+@dataclass
+class _Landing:
+    table: SourceTable
+    report: TableReport
+    spool: DaySpool
+    cut_line: int | None = None
+
+
+def _land_file(
+    table: SourceTable,
+    path: Path,
+    tmp: Path,
+    names: list[str],
+    day_of: Callable[[pa.Table], pa.Array] | None,
+    progress: Progress | None,
+    order_days: _OrderDays | None = None,
+) -> _Landing:
+    """Read one export file into its spool: by day (event tables) or all together (dimensions)."""
+    land = _Landing(table, TableReport(path.name), DaySpool(tmp / table.name))
+    size = path.stat().st_size
+    for batch in csv_reader.read_batches(path, path.name):
+        rows = _provenance(batch.rows, batch.lines, path.name)
+        land.report.rows += rows.num_rows + len(batch.faults)
+        if day_of is None:
+            land.spool.add_undated(rows)
+        else:
+            days = day_of(rows)
+            if order_days is not None:
+                order_days.add(rows.column(table.key).combine_chunks(), days)
+            land.spool.add_by_day(rows, days)
+        for f in batch.faults:
+            land.report.faults[f.code] += 1
+            land.report.fault_example.setdefault(f.code, f"line {f.line}: {f.rule}")
+            if f.code in (csv_reader.CUT_OFF, csv_reader.UNCLOSED_QUOTE):
+                land.cut_line = f.line
+        if batch.faults:
+            land.spool.add_undated(fault_rows(batch.faults, names, path.name))
+        if progress:
+            progress(table.name, batch.end_offset, size)
+    return land
+
+
+def _ts_or_date_day(column: str, kind: str) -> Callable[[pa.Table], pa.Array]:
+    def day_of(rows: pa.Table) -> pa.Array:
+        return values.parse_day(rows.column(column), kind)
+
+    return day_of
+
+
+def _mark_outside(rule: str) -> Callable[[pa.Table], pa.Table]:
+    """Items moved for their order's date: the reason travels with them to staging."""
+
+    def mark(rows: pa.Table) -> pa.Table:
+        n = rows.num_rows
+        for c, v in ((FAULT, "order_outside_window"), (FAULT_RULE, rule)):
+            if c in rows.column_names:
+                rows = rows.drop_columns([c])
+            rows = rows.append_column(c, pa.array([v] * n, pa.string()))
+        return rows
+
+    return mark
+
+
+# ---------------------------------------------------------------- the whole export
+
+
+def _find_files(src: Path) -> dict[str, Path]:
+    if not src.is_dir():
+        raise ExportError(f"{src}: not a folder (expected a folder of CSV files, one per table)")
+    files = {t: src / f"{t}.csv" for t in ORDER if (src / f"{t}.csv").is_file()}
+    if not files:
+        expected = ", ".join(f"{t}.csv" for t in ORDER)
+        raise ExportError(f"{src}: no export files found (expected one or more of {expected})")
+    if "order_items" in files and "orders" not in files:
+        raise ExportError(
+            f"{files['order_items']}: order_items.csv needs orders.csv in the same export "
+            "(items land on their order's day)"
+        )
+    return files
+
+
+def import_export(
+    src: Path,
+    as_of: dt.date | None = None,
+    landing_root: Path | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Land the export in ``src``; on a file that cannot be read raise ``ExportError``, change nothing."""
+    src = Path(src)
+    root = Path(landing_root) if landing_root else settings.landing_dir()
+    files = _find_files(src)
+    try:
+        headers = {}
+        for t, path in files.items():  # fail fast on headers before reading any data
+            headers[t] = csv_reader.header_of(path, path.name)
+            check_columns(headers[t], SOURCE_TABLES[t], path.name)
+    except UnreadableFile as exc:
+        raise ExportError(str(exc)) from None
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=root.parent))
+    try:
+        report, landed = _land_all(src, files, headers, tmp, as_of, root, today or dt.date.today(), progress)
+        _commit(tmp, root, landed, report)
+        landing.write_as_of(report.as_of, root)
+        landing.write_last_import(report.summary(), root)
+    except UnreadableFile as exc:
+        raise ExportError(str(exc)) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _choose_as_of(landed: dict[str, _Landing], today: dt.date, src: Path) -> tuple[dt.date, str]:
+    days = [d for t in ("orders", "clickstream") if t in landed for d in landed[t].spool.days() if d <= today]
+    if not days:
+        raise ExportError(
+            f"{src}: cannot tell the as-of date: no orders.csv or clickstream.csv with a valid date "
+            f"on or before today ({today.isoformat()}); pass --as-of YYYY-MM-DD"
+        )
+    return max(
+        days
+    ), f"the latest order/clickstream date not after the day of the import ({today.isoformat()})"
+
+
+def _land_all(
+    src: Path,
+    files: dict[str, Path],
+    headers: dict[str, list[str]],
+    tmp: Path,
+    as_of: dt.date | None,
+    root: Path,
+    today: dt.date,
+    progress: Progress | None,
+) -> tuple[ImportReport, dict[str, _Landing]]:
+    landed: dict[str, _Landing] = {}
+    tables = SOURCE_TABLES
+    order_days = _OrderDays()
+    for t in ("orders", "clickstream"):
+        if t in files:
+            col, kind = _day_column(tables[t], headers[t]) or (tables[t].day_column, "date")
+            landed[t] = _land_file(tables[t], files[t], tmp, headers[t], _ts_or_date_day(col, kind), progress,
+                                   order_days if t == "orders" else None)  # fmt: skip
+    if as_of is None:
+        as_of, reason = _choose_as_of(landed, today, src)
+    else:
+        reason = "given with --as-of"
+    window = window_mod.accepted(as_of)
+    if "order_items" in files:
+
+        def item_day(rows: pa.Table) -> pa.Array:
+            return order_days.lookup(rows.column("order_id").combine_chunks())
+
+        landed["order_items"] = _land_file(tables["order_items"], files["order_items"], tmp,
+                                           headers["order_items"], item_day, progress)  # fmt: skip
+    if "inventory" in files:
+        found = _day_column(tables["inventory"], headers["inventory"])
+
+        def as_of_day(rows: pa.Table) -> pa.Array:
+            return pa.array(np.full(rows.num_rows, as_of), pa.date32())
+
+        inv_day = _ts_or_date_day(*found) if found else as_of_day
+        landed["inventory"] = _land_file(tables["inventory"], files["inventory"], tmp, headers["inventory"],
+                                         inv_day, progress)  # fmt: skip
+    report = ImportReport(src, root, as_of, reason, window)
+    item_mark = _mark_outside(f"its order is dated {window.rule()}")
+    for t, land in landed.items():
+        mark = item_mark if t == "order_items" else None
+        land.report.outside, land.report.undated = land.spool.settle(as_of, window, mark)
+        land.spool.ensure_day(as_of, headers[t])
+    for t in ("customers", "products", "marketing_campaigns"):
+        if t in files:
+            landed[t] = _land_file(tables[t], files[t], tmp, headers[t], None, progress)
+            landed[t].spool.settle(as_of, None)
+            landed[t].spool.ensure_day(as_of, headers[t])
+    for t, land in landed.items():
+        days = sorted(land.spool.days())
+        land.report.days = len(days)
+        land.report.first_day, land.report.last_day = (days[0], days[-1]) if days else (None, None)
+        report.tables[t] = land.report
+    report.tables = {t: report.tables[t] for t in ORDER if t in report.tables}
+    report.warnings = _coverage_warnings(landed, root)
+    return report, landed
+
+
+def _coverage_warnings(landed: dict[str, _Landing], root: Path) -> list[str]:
+    """Name the tables whose days look cut short, against the other tables and against what landed."""
+    out = []
+    for land in landed.values():
+        r = land.report
+        if land.cut_line is not None:
+            out.append(
+                f"{r.file} looks cut off: line {land.cut_line:,} ends without a line break (rejected); "
+                "re-export the file if it is incomplete"
+            )
+    spans = {
+        t: (landed[t].report.first_day, landed[t].report.last_day, landed[t].report.days)
+        for t in CORE_EVENTS
+        if t in landed and landed[t].report.last_day is not None
+    }
+    if len(spans) > 1:
+        latest = max(s[1] for s in spans.values())
+        most = max(s[2] for s in spans.values())
+        for t, (first, last, days) in spans.items():
+            if last < latest - dt.timedelta(days=1) or days < SHORT_COVERAGE * most:
+                others = ", ".join(f"{landed[o].report.file} to {spans[o][1]}" for o in spans if o != t)
+                out.append(
+                    f"{landed[t].report.file} covers {first}..{last} ({days:,} days) while {others}: "
+                    "it looks cut short"
+                )
+    for t, land in landed.items():
+        before = landing.landed_files(t, root)
+        r = land.report
+        if not before or r.last_day is None or not SOURCE_TABLES[t].is_event:
+            continue
+        if r.first_day is not None and r.first_day <= min(before) and r.last_day < max(before):
+            out.append(
+                f"{r.file} ends on {r.last_day} but landed {t} data already runs to {max(before)}: "
+                "this export covers fewer days than before"
+            )
+    return out
+
+
+def _commit(tmp: Path, root: Path, landed: dict[str, _Landing], report: ImportReport) -> None:
+    """Move the prepared files into the landing zone: each file replaces its day atomically.
+
+    A cut-off file's last day is doubtful: when the landed file of that day holds more rows, it
+    stays, and the report says so."""
+    for t, land in landed.items():
+        (root / t).mkdir(parents=True, exist_ok=True)
+        doubtful = land.spool.last_row_day() if land.cut_line is not None else None
+        for day, path in sorted(land.spool.final_files().items()):
+            target = landing.day_file(t, day, root)
+            if day == doubtful and _landed_rows(root, t, day) > _rows(path):
+                land.report.kept_days.append(day)
+                report.warnings.append(
+                    f"{land.report.file}: kept the landed file of {day}, which holds more rows than this "
+                    "cut-off export has for that day"
+                )
+                continue
+            os.replace(path, target)
+            stale = target.with_suffix(".csv")
+            if stale.exists():
+                stale.unlink()
+
+
+def _rows(path: Path) -> int:
+    return landing.known_row_counts([path]).get(path, 0)
+
+
+def _landed_rows(root: Path, table: str, day: dt.date) -> int:
+    files = landing.landed_files(table, root)
+    if day not in files:
+        return 0
+    path = files[day]
+    known = landing.known_row_counts([path])
+    if path in known:
+        return known[path]
+    return sum(b.rows.num_rows for b in csv_reader.read_batches(path))
