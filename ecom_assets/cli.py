@@ -36,7 +36,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         out, scale=args.scale, seed=args.seed, start=args.start, end=args.end, progress=not args.quiet
     )
     print(report)
+    if args.messy:
+        _make_messy(out, args.seed, args.messy_rate)
     return 0
+
+
+def _make_messy(export: Path, seed: int, rate: float) -> None:
+    from ecom_assets.lib import messy
+
+    print(messy.make_messy(export, seed=seed, rate=rate))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -63,6 +71,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     export = settings.data_dir() / "export"
     print(f"generating scale {args.scale} (seed {args.seed}) into {export}")
     print(generator.generate(export, scale=args.scale, seed=args.seed, progress=not args.quiet))
+    if args.messy:
+        _make_messy(export, args.seed, args.messy_rate)
     print(importer.import_export(export, as_of=None))
     url = postgres.resolve_url()
     print(f"warehouse: {postgres.redact_url(url)}")
@@ -97,6 +107,31 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not 0 < rate <= 0.5:
+        raise argparse.ArgumentTypeError(f"a share of lines between 0 and 0.5: {value!r}")
+    return rate
+
+
+def _messy_options(p: argparse.ArgumentParser) -> None:
+    from ecom_assets.lib.messy import DEFAULT_RATE
+
+    p.add_argument(
+        "--messy",
+        action="store_true",
+        help="give the export the quirks of real ones (float-noise money, sentinel and future dates, a "
+        "cut-off last line, stray bytes, a repeated header, null markers, ...) so the reject path runs",
+    )
+    p.add_argument(
+        "--messy-rate",
+        dest="messy_rate",
+        type=_rate,
+        default=DEFAULT_RATE,
+        help=f"share of each table's lines given each quirk, at least one (default {DEFAULT_RATE})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ecom", description="E-commerce analytics warehouse (Dagster + PostgreSQL)"
@@ -110,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--start", type=_date, default=None, help="first order day (default 2025-10-01)")
     g.add_argument("--end", type=_date, default=None, help="last order day = as-of date (default 2026-10-31)")
     g.add_argument("--quiet", action="store_true")
+    _messy_options(g)
     g.set_defaults(func=cmd_generate)
 
     i = sub.add_parser("import", help="land a flat export (one CSV per table) for the pipeline")
@@ -132,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", type=float, default=1.0)
     d.add_argument("--seed", type=int, default=42)
     d.add_argument("--quiet", action="store_true")
+    _messy_options(d)
     d.set_defaults(func=cmd_demo)
 
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")

@@ -22,6 +22,7 @@ class AssetLine:
     asset: str
     rows: int | None = None
     rejects: int | None = None
+    read: int | None = None  # staging: lines read (= rows staged + lines rejected)
     partitions: str | None = None
     outputs: list[str] = field(default_factory=list)
 
@@ -35,6 +36,7 @@ class RunSummary:
     failed_checks: list[tuple[str, str, str, bool]]  # asset, check, description, blocking
     passed_checks: int
     seconds: float
+    data: list[str] = field(default_factory=list)  # what happened to the data on its way in
 
     @property
     def ok(self) -> bool:
@@ -147,7 +149,20 @@ def run_graph(
         raise_on_error=False,
         asset_selection=asset_selection or pipeline_assets(defs),
     )
-    return summarise(result, time.perf_counter() - t0, defs)
+    summary = summarise(result, time.perf_counter() - t0, defs)
+    summary.data = _data_handling()
+    return summary
+
+
+def _data_handling() -> list[str]:
+    """Normalizations and rejects by class, from the warehouse (empty when it cannot be read)."""
+    from ecom_assets.defs.staging.summary import data_handling
+
+    try:
+        with postgres.connect(postgres.resolve_url()) as conn:
+            return data_handling(conn).lines()
+    except Exception:  # noqa: BLE001 - the run's own result is what matters; this is extra
+        return []
 
 
 def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Definitions) -> RunSummary:
@@ -175,6 +190,8 @@ def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Defini
                 line.rows = rows
             if (rej := _int(md.get("rejected_rows"))) is not None:
                 line.rejects = rej
+            if (read := _int(md.get("rows_read"))) is not None:
+                line.read = read
             for k, v in md.items():
                 if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
                     line.outputs.append(v.value)
@@ -216,11 +233,16 @@ def _blocking_checks(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
 def print_summary(summary: RunSummary) -> None:
     print(f"run {summary.run_id}: {'succeeded' if summary.ok else 'FAILED'} in {summary.seconds:.1f} s")
     width = max([len(a.asset) for a in summary.assets] + [5])
-    print(f"  {'asset':<{width}}  {'rows':>10}  {'rejects':>8}  partitions")
+    print(f"  {'asset':<{width}}  {'read':>10}  {'rows':>10}  {'rejects':>8}  partitions")
     for a in sorted(summary.assets, key=lambda a: a.asset):
+        read = f"{a.read:,}" if a.read is not None else ""
         rows = f"{a.rows:,}" if a.rows is not None else "-"
         rej = f"{a.rejects:,}" if a.rejects is not None else "-"
-        print(f"  {a.asset:<{width}}  {rows:>10}  {rej:>8}  {a.partitions or ''}")
+        print(f"  {a.asset:<{width}}  {read:>10}  {rows:>10}  {rej:>8}  {a.partitions or ''}")
+    if summary.data:
+        print("  what happened to the data:")
+        for line in summary.data:
+            print(f"    {line}")
     print(f"  checks: {summary.passed_checks} passed, {len(summary.failed_checks)} failed")
     for asset, check, desc, blocking in summary.failed_checks:
         print(f"    {'BLOCKING' if blocking else 'warn'}: {asset} / {check}: {desc}")

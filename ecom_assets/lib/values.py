@@ -300,8 +300,9 @@ def _format_units(units: np.ndarray, places: int) -> pa.Array:
 
 def _real_day(ts: pa.Array, written: pa.Array) -> np.ndarray:
     """True where the parsed day of month equals the written one (strptime rolls 02-30 to 03-02)."""
-    written = pc.if_else(pc.equal(pc.utf8_length(pc.fill_null(written, "")), 0), "0000-00-00", written)
-    day = pc.cast(pc.utf8_slice_codeunits(pc.fill_null(written, "0000-00-00"), 8, 10), pa.int64())
+    digits = pc.utf8_slice_codeunits(pc.fill_null(written, ""), 8, 10)
+    digits = pc.if_else(pc.match_substring_regex(digits, r"^\d\d$"), digits, "00")
+    day = pc.cast(digits, pa.int64())
     return _np(pc.equal(pc.day(ts), day))
 
 
@@ -381,8 +382,15 @@ def _ts(text: pa.Array, kind: str, places: int) -> tuple:
     ok, _ = _split(text, CANONICAL["ts"])
     out_text = pc.if_else(pa.array(ok & good), text, _null(pa.string()))
     fixed = good & ~ok
-    if fixed.any():
-        out_text = pc.if_else(pa.array(fixed), pc.strftime(typed, format="%Y-%m-%d %H:%M:%S"), out_text)
+    if fixed.any():  # whole seconds written without a fraction
+        micros = pc.fill_null(pc.cast(typed, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        seconds = pc.cast(pa.array(micros // 1_000_000), pa.timestamp("s"))
+        text = pc.if_else(
+            pa.array(micros % 1_000_000 != 0),
+            pc.strftime(typed, format="%Y-%m-%d %H:%M:%S"),
+            pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"),
+        )
+        out_text = pc.if_else(pa.array(fixed), text, out_text)
     failed = ~good
     rules = np.where(failed, RULES["ts"], None).astype(object)
     return out_text, typed, failed, rules, extra

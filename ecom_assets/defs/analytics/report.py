@@ -21,6 +21,7 @@ from psycopg import sql
 
 from ecom_assets.defs.analytics import assets as tables
 from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.staging import summary
 from ecom_assets.lib import settings
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -210,6 +211,7 @@ def build_report(conn: psycopg.Connection) -> Report:
         + "\n\nUnknown-member facts count in totals but in no per-customer or per-product row; "
         "customers ordering before registration are excluded from question 5's mean and median."
     )
+    rep.sections.append(summary.data_handling(conn).markdown())
     return rep
 
 

@@ -100,11 +100,12 @@ class ImportReport:
             f"  accepted window for event dates: {self.window.start.isoformat()}..{self.window.end.isoformat()}"
             f" ({self.window.source})",
         ]
-        for t in self.tables.values():
+        for name, t in self.tables.items():
             lines.append(f"  {t.file:<26} {t.rows:>11,} rows  {t.days:>5,} day file(s)")
             aside = []
             if t.outside:
-                aside.append(f"{t.outside:,} dated outside the window")
+                whose = "of an order " if name == "order_items" else ""
+                aside.append(f"{t.outside:,} {whose}dated outside the window")
             if t.undated:
                 aside.append(f"{t.undated:,} without a usable day")
             if aside:
@@ -352,7 +353,9 @@ def _land_all(
     item_mark = _mark_outside(f"its order is dated {window.rule()}")
     for t, land in landed.items():
         mark = item_mark if t == "order_items" else None
-        land.report.outside, land.report.undated = land.spool.settle(as_of, window, mark)
+        outside, undated = land.spool.settle(as_of, window, mark)
+        land.report.outside = outside
+        land.report.undated = undated - sum(land.report.faults.values())  # faulted lines wait there too
         land.spool.ensure_day(as_of, headers[t])
     for t in ("customers", "products", "marketing_campaigns"):
         if t in files:

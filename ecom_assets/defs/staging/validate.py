@@ -43,21 +43,21 @@ from ecom_assets.lib.window import Window
 PARSE, REQUIRED, RULE, ROW_RULE, WINDOW, DUPLICATE = (
     "unparsable", "required", "rule", "row_rule", "window", "duplicate_key"
 )  # fmt: skip
-PROBLEMS = {
-    PARSE: "values that do not parse as their type",
-    REQUIRED: "required values missing",
-    RULE: "values breaking a column rule of the contract",
-    ROW_RULE: "rows breaking a money identity or a row rule",
-    WINDOW: "event dates outside the accepted window",
-    DUPLICATE: "duplicate keys (the first row wins)",
-    "cut_off": "a last line cut off mid-write",
-    "unclosed_quote": "a quoted value still open at the end of the file",
-    "too_few_fields": "lines with fewer fields than the header",
-    "too_many_fields": "lines with more fields than the header",
-    "invalid_utf8": "lines with bytes that are not UTF-8",
-    "nul_byte": "lines with a NUL byte",
-    "repeated_header": "the header line repeated inside a file",
-    "order_outside_window": "items of an order dated outside the accepted window",
+PROBLEMS = {  # why a line was rejected, as the report and the run summary say it
+    PARSE: "a value that does not parse as its type",
+    REQUIRED: "a required value missing",
+    RULE: "a value breaking a column rule of the contract",
+    ROW_RULE: "a money identity or row rule broken",
+    WINDOW: "an event date outside the accepted window",
+    DUPLICATE: "a duplicate key (the first row wins)",
+    "cut_off": "the last line cut off mid-write",
+    "unclosed_quote": "a quoted value still open at the end of the file (cut off)",
+    "too_few_fields": "fewer fields than the header",
+    "too_many_fields": "more fields than the header",
+    "invalid_utf8": "bytes that are not UTF-8",
+    "nul_byte": "a NUL byte",
+    "repeated_header": "the header line repeated inside the file",
+    "order_outside_window": "its order dated outside the accepted window",
 }
 EXAMPLE_CHARS = 60
 

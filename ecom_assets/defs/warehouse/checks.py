@@ -27,6 +27,8 @@ TOTAL_AMOUNT_IDENTITY = "total_amount_identity"
 SUBTOTAL_IDENTITY = "subtotal_matches_items"
 NON_NEGATIVE = "no_negative_values"
 BEFORE_REGISTRATION = "orders_before_registration"
+ORDERS_WITHOUT_ITEMS = "recognized_orders_have_items"
+ITEMS_WITHOUT_ORDER = "items_have_their_order"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,17 @@ _FACT_CHECK_DEFS: dict[str, CheckDef] = {
             False,
             "Orders dated before their customer's registration_date (a data problem to look at).",
         ),
+        CheckDef(
+            ORDERS_WITHOUT_ITEMS,
+            False,
+            "Recognized orders with no items: their COGS is 0 and their margin too high (an export of "
+            "order_items cut short?).",
+        ),
+        CheckDef(
+            ITEMS_WITHOUT_ORDER,
+            False,
+            "Items whose order is not staged on their day: not recognized, no discount, customer -1.",
+        ),
     )
 }
 
@@ -95,8 +108,9 @@ FACT_CHECKS: dict[str, tuple[str, ...]] = {
         SUBTOTAL_IDENTITY,
         NON_NEGATIVE,
         BEFORE_REGISTRATION,
+        ORDERS_WITHOUT_ITEMS,
     ),
-    "fact_order_items": (KEYS_RESOLVE, UNKNOWN_MEMBERS, ROWS_RECONCILE, NON_NEGATIVE),
+    "fact_order_items": (KEYS_RESOLVE, UNKNOWN_MEMBERS, ROWS_RECONCILE, NON_NEGATIVE, ITEMS_WITHOUT_ORDER),
     "fact_clickstream": (KEYS_RESOLVE, UNKNOWN_MEMBERS, ROWS_RECONCILE, NON_NEGATIVE),
     "fact_inventory": (KEYS_RESOLVE, UNKNOWN_MEMBERS, ROWS_RECONCILE, NON_NEGATIVE),
 }
@@ -180,6 +194,10 @@ def fact_check_results(
         },
     )
     out[NON_NEGATIVE] = _result(key, NON_NEGATIVE, c["negative_values"], window)
+    if fact == "fact_order_items":
+        out[ITEMS_WITHOUT_ORDER] = _result(
+            key, ITEMS_WITHOUT_ORDER, c["items_without_order"], window, warn=True
+        )
     if fact == "fact_orders":
         out[NET_REVENUE_RECONCILES] = _result(
             key,
@@ -193,5 +211,8 @@ def fact_check_results(
         out[SUBTOTAL_IDENTITY] = _result(key, SUBTOTAL_IDENTITY, c["subtotal_violations"], window, warn=True)
         out[BEFORE_REGISTRATION] = _result(
             key, BEFORE_REGISTRATION, c["orders_before_registration"], window, warn=True
+        )
+        out[ORDERS_WITHOUT_ITEMS] = _result(
+            key, ORDERS_WITHOUT_ITEMS, c["recognized_orders_without_items"], window, warn=True
         )
     return [out[name] for name in FACT_CHECKS[fact]]

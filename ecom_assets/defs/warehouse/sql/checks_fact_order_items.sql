@@ -16,5 +16,8 @@ SELECT
     (SELECT count(*) FROM f WHERE customer_sk = -1) AS unknown_customers,
     (SELECT count(*) FROM f WHERE product_sk = -1) AS unknown_products,
     (SELECT count(*) FROM f
+      WHERE NOT EXISTS (SELECT 1 FROM staging.orders o
+                        WHERE o.order_id = f.order_id AND o._day = f.order_date)) AS items_without_order,
+    (SELECT count(*) FROM f
       WHERE quantity < 0 OR unit_price < 0 OR total_price < 0 OR unit_cost < 0)
         AS negative_values;

@@ -23,6 +23,11 @@ SELECT
                         WHERE i.order_id = f.order_id AND i.order_date = f.order_date))
         AS orders_without_items,
     (SELECT count(*) FROM f
+      WHERE f.is_recognized
+        AND NOT EXISTS (SELECT 1 FROM items i
+                        WHERE i.order_id = f.order_id AND i.order_date = f.order_date))
+        AS recognized_orders_without_items,
+    (SELECT count(*) FROM f
       WHERE abs(total_amount - (subtotal - discount_amount + shipping_cost + tax_amount)) > 0.01)
         AS total_amount_violations,
     (SELECT count(*) FROM f JOIN items i USING (order_id, order_date)

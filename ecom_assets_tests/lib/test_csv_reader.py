@@ -1,0 +1,111 @@
+"""The tolerant CSV reader: records, their first physical lines, and row-level faults."""
+
+from pathlib import Path
+
+import pytest
+
+from ecom_assets.lib import csv_reader as cr
+
+CASES = {
+    "clean": (b"a,b,c\n1,2,3\n4,5,6\n", [(2, "1"), (3, "4")], []),
+    "crlf, quoted newline, blank line": (b'a,b,c\r\n1,"x\r\ny",3\r\n\r\n4,5,6\r\n', [(2, "1"), (5, "4")], []),
+    "cut off": (b"a,b,c\n1,2,3\n4,5", [(2, "1")], [(3, cr.CUT_OFF)]),
+    "quote open at the end": (b'a,b,c\n1,2,3\n4,"5\n6\n', [(2, "1")], [(3, cr.UNCLOSED_QUOTE)]),
+    "too few and too many": (
+        b"a,b,c\n1,2\n1,2,3,4\n7,8,9\n",
+        [(4, "7")],
+        [(2, cr.TOO_FEW), (3, cr.TOO_MANY)],
+    ),
+    "not utf-8": (b"a,b,c\n1,\xe9t\xe9,3\n4,5,6\n", [(3, "4")], [(2, cr.INVALID_UTF8)]),
+    "nul byte": (b"a,b,c\n1,2\x00,3\n4,5,6\n", [(3, "4")], [(2, cr.NUL_BYTE)]),
+    "header repeated": (b"a,b,c\n1,2,3\na,b,c\n4,5,6\n", [(2, "1"), (4, "4")], [(3, cr.REPEATED_HEADER)]),
+    "header with BOM repeated": (
+        b"\xef\xbb\xbfa,b,c\n1,2,3\n\xef\xbb\xbfa,b,c\n4,5,6\n",
+        [(2, "1"), (4, "4")],
+        [(3, cr.REPEATED_HEADER)],
+    ),
+    # a quote inside an unquoted value, as pyarrow and Python's csv both read it
+    "stray quote": (b'a,b,c\n1,2"x,3\n4,5,6\n', [(2, "1"), (3, "4")], []),
+    "stray quote and a quoted newline": (
+        b'a,b,c\n1,2"x,3\n4,"5\n5",6\n7,8,9\n',
+        [(2, "1"), (3, "4"), (5, "7")],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("block_size", [1 << 24, 8], ids=["one block", "tiny blocks"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_records_lines_and_faults(tmp_path: Path, name: str, block_size: int) -> None:
+    data, rows, faults = CASES[name]
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    batches = list(cr.read_batches(path, block_size=block_size))
+    got_rows = [
+        (int(line), r["a"]) for b in batches for line, r in zip(b.lines, b.rows.to_pylist(), strict=True)
+    ]
+    assert got_rows == rows
+    assert [(f.line, f.code) for b in batches for f in b.faults] == faults
+
+
+def test_values_keep_their_text_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'a,b,c\n" 1 ","say ""hi""","x\r\ny"\n')
+    (batch,) = cr.read_batches(path)
+    assert batch.rows.to_pylist() == [{"a": " 1 ", "b": 'say "hi"', "c": "x\r\ny"}]
+
+
+def test_a_faulted_line_keeps_its_bytes_losslessly(tmp_path: Path) -> None:
+    line = b'1,caf\xe9 \\x41 back\\slash,"3"'
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b,c\n" + line + b"\n")
+    (fault,) = [f for b in cr.read_batches(path) for f in b.faults]
+    assert (fault.code, fault.column, fault.rule) == (cr.INVALID_UTF8, "b", "bytes that are not UTF-8 (0xe9)")
+    assert fault.raw == '1,caf\\xe9 \\\\x41 back\\\\slash,"3"'
+    assert cr.unescape(fault.raw) == line
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "x.csv: empty file"),
+        (b"\xff\xfea\x00,\x00b\x00\n", "x.csv: line 1 (the header): not UTF-8 text"),
+        (b"a,b,a\n1,2,3\n", "x.csv: line 1 (the header): column(s) named twice: a"),
+        (
+            b"a,b\n" + b"".join(b"%d,Ren\xe9e\n" % i for i in range(12)),
+            "x.csv: not UTF-8 text as a whole (12 of 12 records have bytes that are not UTF-8",
+        ),
+    ],
+    ids=["empty", "utf-16", "duplicate column", "latin-1"],
+)
+def test_file_level_faults_fail_with_one_message(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(cr.UnreadableFile) as err:
+        list(cr.read_batches(path))
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_one_stray_byte_in_many_lines_is_a_row_fault_not_a_file_fault(tmp_path: Path) -> None:
+    body = b"".join(b"%d,x\n" % i for i in range(200)) + b"200,Ren\xe9e\n"
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n" + body)
+    batches = list(cr.read_batches(path))
+    assert sum(b.rows.num_rows for b in batches) == 200
+    assert [f.line for b in batches for f in b.faults] == [202]
+
+
+def test_a_long_file_in_small_blocks_numbers_every_line(tmp_path: Path) -> None:
+    lines = [b'%d,"a\nb",%d' % (i, i) if i % 7 == 0 else b"%d,x,%d" % (i, i) for i in range(500)]
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b,c\n" + b"\n".join(lines) + b"\n")
+    got = [
+        (int(ln), r["a"])
+        for b in cr.read_batches(path, block_size=64)
+        for ln, r in zip(b.lines, b.rows.to_pylist(), strict=True)
+    ]
+    expected, line = [], 2
+    for i in range(500):
+        expected.append((line, str(i)))
+        line += 2 if i % 7 == 0 else 1
+    assert got == expected

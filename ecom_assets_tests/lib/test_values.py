@@ -1,0 +1,130 @@
+"""Values as exports write them -> the contract's types, exactly; what was normalized, and why not."""
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from ecom_assets.lib import values
+
+
+def one(kind: str, text: str, places: int | None = None) -> tuple[object, object, object, list[str]]:
+    p = values.parse(pa.array([text], pa.string()), kind, places)
+    norm = sorted(k for k, rows in p.normalized.items() if rows[0])
+    return p.text[0].as_py(), p.typed[0].as_py(), p.rules[0] if p.failed[0] else None, norm
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12.34", ("12.34", None, [])),
+        ("1126.1999999999998", ("1126.20", None, ["float_noise"])),
+        ("90.96000000000001", ("90.96", None, ["float_noise"])),
+        ("0.009999999", ("0.01", None, ["float_noise"])),
+        (".5", ("0.50", None, [])),
+        ("+7", ("7.00", None, [])),
+        ("1.5E3", ("1500.00", None, ["scientific"])),
+        (" 5 ", ("5", None, ["whitespace"])),
+        ("12.345", (None, "more than 2 decimal(s): not within 1e-6 of a whole cent", [])),
+        ("0.285", (None, "more than 2 decimal(s): not within 1e-6 of a whole cent", [])),
+        ("1e-05", (None, "more than 2 decimal(s): not within 1e-6 of a whole cent", [])),
+        ("abc", (None, "not a money amount (expected a number like 12.34)", [])),
+        ("1234567890123.00", (None, "number too large (at most 12 digits before the decimal point)", [])),
+    ],
+)
+def test_money(text: str, expected: tuple) -> None:
+    canonical, _, rule, norm = one("money", text)
+    assert (canonical, rule, norm) == expected
+
+
+def test_decimals_keep_their_declared_places_exactly() -> None:
+    assert one("decimal", "0.285")[:3] == ("0.285", 0.285, None)  # never 0.28: no float round trip
+    assert one("decimal", "0.28500000000000003")[0] == "0.2850"
+    assert one("decimal", "0.0345678")[2] == "more than 4 decimal(s): not within 1e-6 of a multiple of 0.0001"
+    assert (
+        one("decimal", "4.25", places=1)[2] == "more than 1 decimal(s): not within 1e-6 of a multiple of 0.1"
+    )
+    assert one("decimal", "4.3000000001", places=1)[:2] == ("4.3", 4.3)
+    assert one("decimal", "123456789.5")[2] == "number too large (at most 8 digits before the decimal point)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3", ("3", 3, None, [])),
+        ("3.0", ("3", 3, None, ["int_fraction"])),
+        ("2.9999999999", ("3", 3, None, ["float_noise"])),
+        ("1e3", ("1000", 1000, None, ["scientific"])),
+        ("3.5", (None, None, "not an integer", [])),
+        ("two", (None, None, "not an integer", [])),
+    ],
+)
+def test_integers(text: str, expected: tuple) -> None:
+    assert one("int", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-10-01 10:00:00", ("2025-10-01 10:00:00", dt.datetime(2025, 10, 1, 10), None, [])),
+        (
+            "2025-10-01T10:00:00Z",
+            ("2025-10-01 10:00:00", dt.datetime(2025, 10, 1, 10), None, ["iso_timestamp"]),
+        ),
+        (
+            "2026-01-05T23:30:00-05:00",
+            ("2026-01-06 04:30:00", dt.datetime(2026, 1, 6, 4, 30), None, ["iso_timestamp"]),
+        ),
+        (
+            "2025-10-01T10:00+0200",
+            ("2025-10-01 08:00:00", dt.datetime(2025, 10, 1, 8), None, ["iso_timestamp"]),
+        ),
+        ("2025-10-01 10:00", ("2025-10-01 10:00:00", dt.datetime(2025, 10, 1, 10), None, ["iso_timestamp"])),
+        ("2025-10-01", ("2025-10-01 00:00:00", dt.datetime(2025, 10, 1), None, ["date_as_timestamp"])),
+        (
+            "2025-10-01 10:00:00.123456789",
+            (
+                "2025-10-01 10:00:00.123456",
+                dt.datetime(2025, 10, 1, 10, 0, 0, 123456),
+                None,
+                ["ts_precision"],
+            ),
+        ),
+        ("2025-02-30 10:00:00", (None, None, values.RULES["ts"], [])),
+        ("2025-10-01 25:00:00", (None, None, values.RULES["ts"], [])),
+    ],
+)
+def test_timestamps(text: str, expected: tuple) -> None:
+    assert one("ts", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-10-01", ("2025-10-01", dt.date(2025, 10, 1), None, [])),
+        ("2025-10-01 00:00:00", ("2025-10-01", dt.date(2025, 10, 1), None, ["date_with_time"])),
+        ("2025-10-01T00:00", ("2025-10-01", dt.date(2025, 10, 1), None, ["date_with_time"])),
+        ("2025-10-01 14:00:00", (None, None, values.RULES["date"], [])),  # a time of day: not a date
+        ("10/01/2025", (None, None, values.RULES["date"], [])),  # US or European? ambiguous
+        ("2025-02-30", (None, None, values.RULES["date"], [])),
+    ],
+)
+def test_dates(text: str, expected: tuple) -> None:
+    assert one("date", text) == expected
+
+
+def test_booleans_and_null_markers() -> None:
+    assert one("bool", "True") == ("true", True, None, [])
+    assert one("bool", "yes") == ("true", True, None, ["bool_spelling"])
+    assert one("bool", "F") == ("false", False, None, ["bool_spelling"])
+    assert one("bool", "maybe")[2] == values.RULES["bool"]
+    for marker in values.NULL_MARKERS:
+        p = values.parse(pa.array([marker]), "text")
+        assert (p.text[0].as_py(), bool(p.missing[0]), bool(p.null_marker[0])) == (None, True, True)
+    # a surname is not a null marker
+    assert one("text", "Null") == ("Null", "Null", None, [])
+
+
+def test_the_day_of_a_timestamp_is_its_utc_day() -> None:
+    days = values.parse_day(pa.array(["2025-10-01T23:30:00-05:00", "2025-10-01 23:30:00", "x"]), "ts")
+    assert days.to_pylist() == [dt.date(2025, 10, 2), dt.date(2025, 10, 1), None]
