@@ -83,7 +83,8 @@ def write_day(path: Path, data: pa.Table) -> None:
 
 
 def read_day(path: Path) -> pa.Table:
-    return pq.read_table(path)
+    # ParquetFile.read: a third of read_table's time on a small day file (no dataset discovery)
+    return pq.ParquetFile(path).read()
 
 
 def is_parquet(path: Path) -> bool:

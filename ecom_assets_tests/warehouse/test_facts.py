@@ -261,6 +261,33 @@ def test_subtotal_identity_is_counted(wh_url: str) -> None:
     assert ev.severity == dg.AssetCheckSeverity.WARN
 
 
+def test_orders_without_items_and_items_without_order_are_counted(wh_url: str) -> None:
+    """An order_items export cut short leaves recognized orders without items (COGS 0, margin too
+    high); an item whose order is not staged on its day is not recognized. Both warn."""
+    with psycopg.connect(wh_url) as conn:
+        insert(conn, "customers", [customer("C1", "2026-01-01 09:00:00")])
+        insert(conn, "products", [product("P1", "2026-01-01 09:00:00", cost="4.00", price="10.00")])
+        _stage_orders(
+            conn,
+            [
+                order("O1", "C1", "2026-01-10", "10.00"),  # has its item
+                order("O2", "C1", "2026-01-10", "10.00"),  # recognized, no item
+                order("O3", "C1", "2026-01-10", "10.00", status="Cancelled"),  # not recognized: fine
+            ],
+            [
+                item("I1", "O1", "P1", "2026-01-10", 1, "10.00"),
+                item("I9", "O9", "P1", "2026-01-10", 1, "10.00"),  # its order is nowhere
+            ],
+        )
+    materialize_dims(wh_url)
+    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    orders_ev = check_eval(result, "fact_orders", checks.ORDERS_WITHOUT_ITEMS)
+    items_ev = check_eval(result, "fact_order_items", checks.ITEMS_WITHOUT_ORDER)
+    assert (orders_ev.passed, orders_ev.metadata["failures"].value) == (False, 1)
+    assert (items_ev.passed, items_ev.metadata["failures"].value) == (False, 1)
+    assert orders_ev.severity == items_ev.severity == dg.AssetCheckSeverity.WARN
+
+
 def test_clickstream_and_inventory(wh_url: str) -> None:
     with psycopg.connect(wh_url) as conn:
         insert(conn, "customers", [customer("C1", "2026-01-01 09:00:00")])
