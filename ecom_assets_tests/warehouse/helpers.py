@@ -15,12 +15,12 @@ from psycopg import sql
 
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.staging import ddl as staging_ddl
-from ecom_assets.defs.warehouse import assets as wh
+from ecom_assets.defs.warehouse import common, dimensions, facts
 from ecom_assets.lib import postgres
 
 D = dt.date.fromisoformat
-DIMS = [wh.dim_customers, wh.dim_products, wh.dim_marketing_campaigns]
-FACTS = [wh.fact_order_items, wh.fact_orders, wh.fact_clickstream, wh.fact_inventory]
+DIMS = [dimensions.dim_customers, dimensions.dim_products, dimensions.dim_marketing_campaigns]
+FACTS = [facts.fact_order_items, facts.fact_orders, facts.fact_clickstream, facts.fact_inventory]
 FACT_TABLES = ["fact_order_items", "fact_orders", "fact_clickstream", "fact_inventory"]
 
 
@@ -28,7 +28,7 @@ def prepare(url: str, as_of: str = "2026-03-31") -> None:
     with psycopg.connect(url) as conn:
         staging_ddl.ensure_staging_tables(conn)
         staging_ddl.set_as_of(conn, D(as_of))
-    wh.ensure_warehouse(PostgresResource(database_url=url))
+    common.ensure_warehouse(PostgresResource(database_url=url))
 
 
 def insert(conn: psycopg.Connection, table: str, rows: Iterable[dict]) -> None:

@@ -8,8 +8,7 @@ from decimal import Decimal
 import dagster as dg
 import psycopg
 
-from ecom_assets.defs.warehouse import assets as wh
-from ecom_assets.defs.warehouse import checks
+from ecom_assets.defs.warehouse import checks, common, dimensions, specs
 from ecom_assets_tests.warehouse.helpers import (
     D,
     check_eval,
@@ -139,7 +138,7 @@ def test_hash_check_catches_a_tampered_row(wh_url: str) -> None:
         insert(conn, "customers", [customer("C1", "2026-01-05 10:00:00")])
     materialize_dims(wh_url)
     with psycopg.connect(wh_url) as conn:
-        spec = wh.DIMENSIONS["dim_customers"]
+        spec = specs.DIMENSIONS["dim_customers"]
         conn.execute(
             "UPDATE warehouse.dim_customers SET customer_segment = 'Premium' WHERE customer_id = 'C1'"
         )
@@ -149,7 +148,7 @@ def test_hash_check_catches_a_tampered_row(wh_url: str) -> None:
             "customer_segment, preferred_category, marketing_consent, DATE '2026-05-01', DATE '9999-12-31', "
             "true, attr_hash FROM warehouse.dim_customers WHERE customer_id = 'C1'"
         )
-        counts = wh.fetch_one(
+        counts = common.fetch_one(
             conn,
             "dim_checks.sql",
             dim=psycopg.sql.Identifier("warehouse", spec.name),
@@ -168,9 +167,9 @@ def test_dim_date_covers_first_data_day_to_horizon(wh_url: str) -> None:
         insert(conn, "orders", [order("O1", "C1", "2026-01-30", "10.00")])
         conn.execute("UPDATE ops.run_context SET as_of = '2026-02-02'")
     result = dg.materialize(
-        [wh.dim_date],
+        [dimensions.dim_date],
         resources=resources(wh_url),
-        run_config={"ops": {wh.dim_date.op.name: {"config": {"horizon_days": 3}}}},
+        run_config={"ops": {dimensions.dim_date.op.name: {"config": {"horizon_days": 3}}}},
     )
     assert result.success
     got = rows(wh_url, "SELECT min(date), max(date), count(*) FROM warehouse.dim_date")
@@ -202,9 +201,9 @@ def test_unchanged_staged_input_skips_the_rebuild(wh_url: str) -> None:
         conn.execute("UPDATE warehouse.dim_customers SET is_current = false WHERE customer_id = 'C1'")
     assert check_eval(materialize_dims(wh_url), "dim_customers", checks.ONE_CURRENT_ROW).passed
     refreshed = dg.materialize(
-        [wh.dim_customers],
+        [dimensions.dim_customers],
         resources=resources(wh_url),
-        run_config={"ops": {wh.dim_customers.op.name: {"config": {"full_refresh": True}}}},
+        run_config={"ops": {dimensions.dim_customers.op.name: {"config": {"full_refresh": True}}}},
     )
     assert mat_metadata(refreshed, "dim_customers")["checks_from"] == "this run"
     assert checksums(wh_url, ["dim_customers"]) == before  # the rebuild repaired the edit

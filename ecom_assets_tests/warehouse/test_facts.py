@@ -7,8 +7,8 @@ from decimal import Decimal
 import dagster as dg
 import psycopg
 
-from ecom_assets.defs.warehouse import assets as wh
-from ecom_assets.defs.warehouse import checks
+from ecom_assets.defs.resources import PostgresResource
+from ecom_assets.defs.warehouse import checks, facts
 from ecom_assets_tests.conftest import create_database, drop_database
 from ecom_assets_tests.warehouse.helpers import (
     D,
@@ -141,7 +141,7 @@ def test_discount_remainder_goes_to_largest_item(wh_url: str) -> None:
             ],
         )
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     got = dict(
         (r[0], (r[1], r[2]))
         for r in rows(
@@ -177,7 +177,7 @@ def test_unknown_customer_lands_on_minus_one_and_is_repaired_later(wh_url: str) 
             ],
         )
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     assert rows(wh_url, "SELECT order_id, customer_sk FROM warehouse.fact_orders WHERE customer_sk = -1") == [
         ("O2", -1)
     ]
@@ -198,7 +198,7 @@ def test_unknown_customer_lands_on_minus_one_and_is_repaired_later(wh_url: str) 
     with psycopg.connect(wh_url) as conn:
         insert(conn, "customers", [customer("C_LATE", "2026-02-01 09:00:00", registered="2026-01-20")])
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     late_sk = rows(wh_url, "SELECT warehouse.version_sk('C_LATE', '1900-01-01')")[0][0]
     assert rows(wh_url, "SELECT customer_sk FROM warehouse.fact_orders WHERE order_id = 'O2'") == [(late_sk,)]
     md = mat_metadata(result, "fact_order_items")
@@ -228,7 +228,7 @@ def test_total_amount_identity_is_counted(wh_url: str) -> None:
             [],
         )
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     ev = check_eval(result, "fact_orders", checks.TOTAL_AMOUNT_IDENTITY)
     assert (ev.passed, ev.metadata["failures"].value) == (False, 1)
     assert rows(
@@ -255,7 +255,7 @@ def test_subtotal_identity_is_counted(wh_url: str) -> None:
             ],
         )
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     ev = check_eval(result, "fact_orders", checks.SUBTOTAL_IDENTITY)
     assert (ev.passed, ev.metadata["failures"].value) == (False, 1)
     assert ev.severity == dg.AssetCheckSeverity.WARN
@@ -280,7 +280,7 @@ def test_orders_without_items_and_items_without_order_are_counted(wh_url: str) -
             ],
         )
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders])
     orders_ev = check_eval(result, "fact_orders", checks.ORDERS_WITHOUT_ITEMS)
     items_ev = check_eval(result, "fact_order_items", checks.ITEMS_WITHOUT_ORDER)
     assert (orders_ev.passed, orders_ev.metadata["failures"].value) == (False, 1)
@@ -315,7 +315,7 @@ def test_clickstream_and_inventory(wh_url: str) -> None:
             ledger(conn, "clickstream", day)
         ledger(conn, "inventory", "2026-01-05")
     materialize_dims(wh_url)
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_clickstream, wh.fact_inventory])
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_clickstream, facts.fact_inventory])
     c1 = rows(
         wh_url, "SELECT warehouse.version_sk('C1', '1900-01-01'), warehouse.version_sk('P1', '1900-01-01')"
     )[0]
@@ -474,7 +474,7 @@ def test_rematerializing_changes_nothing_and_a_new_day_costs_one_day(wh_url: str
             [order("O9", "C1", "2026-01-20", "10.00")],
             [item("I9", "O9", "P1", "2026-01-20", 1, "10.00")],
         )
-    new_day = materialize_facts(wh_url, "2026-01-01", assets=[wh.fact_order_items, wh.fact_orders])
+    new_day = materialize_facts(wh_url, "2026-01-01", assets=[facts.fact_order_items, facts.fact_orders])
     md = mat_metadata(new_day, "fact_orders")
     assert (md["days_rebuilt"], md["days_skipped"], md["rebuilt_days"]) == (1, 2, "2026-01-20")
     assert rows(wh_url, "SELECT count(*) FROM warehouse.fact_orders")[0][0] == 3
@@ -488,7 +488,7 @@ def test_rematerializing_changes_nothing_and_a_new_day_costs_one_day(wh_url: str
                 )
             )
             conn.execute("DELETE FROM ops.staging_loads WHERE table_name = %s AND day = '2026-01-20'", (t,))
-    gone = materialize_facts(wh_url, "2026-01-01", assets=[wh.fact_order_items, wh.fact_orders])
+    gone = materialize_facts(wh_url, "2026-01-01", assets=[facts.fact_order_items, facts.fact_orders])
     assert mat_metadata(gone, "fact_orders")["days_removed"] == 1
     assert checksums(wh_url) == first
 
@@ -505,7 +505,7 @@ def test_failure_mid_load_keeps_previous_rows(wh_url: str) -> None:
         conn.execute("ALTER TABLE staging.orders ALTER COLUMN order_status DROP NOT NULL")
         conn.execute("UPDATE staging.orders SET order_status = NULL WHERE order_id = 'O1'")
         ledger(conn, "orders", "2026-01-31", "v2")
-    result = materialize_facts(wh_url, "2026-01-01", assets=[wh.fact_orders], raise_on_error=False)
+    result = materialize_facts(wh_url, "2026-01-01", assets=[facts.fact_orders], raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "order_status" in str(failure.event_specific_data.error)
@@ -520,17 +520,17 @@ def test_blocking_check_fails_the_step_when_rows_do_not_reconcile(wh_url: str) -
             conn, [order("O0", "C1", "2026-01-10", "5.00"), order("O1", "C1", "2026-01-10", "5.00")], []
         )
     materialize_dims(wh_url)
-    assert materialize_facts(wh_url, JAN, assets=[wh.fact_order_items, wh.fact_orders]).success
+    assert materialize_facts(wh_url, JAN, assets=[facts.fact_order_items, facts.fact_orders]).success
     # a fact row lost behind the pipeline's back: the day's input is unchanged, so nothing is
     # rebuilt, and the window's reconciliation (2 staged, 1 loaded) fails the step
     with psycopg.connect(wh_url) as conn:
         conn.execute("DELETE FROM warehouse.fact_orders WHERE order_id = 'O1'")
-    result = materialize_facts(wh_url, JAN, assets=[wh.fact_orders], raise_on_error=False)
+    result = materialize_facts(wh_url, JAN, assets=[facts.fact_orders], raise_on_error=False)
     assert not result.success
     ev = check_eval(result, "fact_orders", checks.ROWS_RECONCILE)
     assert (ev.passed, ev.metadata["staged_rows"].value, ev.metadata["fact_rows"].value) == (False, 2, 1)
     # full_refresh repairs it
-    assert materialize_facts(wh_url, JAN, assets=[wh.fact_orders], full_refresh=True).success
+    assert materialize_facts(wh_url, JAN, assets=[facts.fact_orders], full_refresh=True).success
 
 
 def test_checks_can_cover_only_the_rebuilt_days(wh_url: str) -> None:
@@ -544,15 +544,16 @@ def test_checks_can_cover_only_the_rebuilt_days(wh_url: str) -> None:
             [item("I9", "O9", "P1", "2026-02-25", 1, "10.00")],
         )
     result = dg.materialize(
-        [wh.fact_order_items, wh.fact_orders],
-        resources={"warehouse": wh.PostgresResource(database_url=wh_url)},
+        [facts.fact_order_items, facts.fact_orders],
+        resources={"warehouse": PostgresResource(database_url=wh_url)},
         tags={
             "dagster/asset_partition_range_start": "2026-01-01",
             "dagster/asset_partition_range_end": "2026-03-01",
         },
         run_config={
             "ops": {
-                a.op.name: {"config": {"check_window": False}} for a in (wh.fact_order_items, wh.fact_orders)
+                a.op.name: {"config": {"check_window": False}}
+                for a in (facts.fact_order_items, facts.fact_orders)
             }
         },
     )
