@@ -89,10 +89,7 @@ def normalized_markdown(normalized: dict[str, list]) -> str:
 
 
 def _reject_classes(conn: psycopg.Connection, src: SourceTable, window: checks.Window) -> str:
-    rows = checks.query(
-        conn, "reject_classes.sql", window.params, rejects=sql.Identifier("staging", f"{src.name}_rejects"),
-        window=window.where(),
-    )  # fmt: skip
+    rows = checks.reject_classes(conn, src.name, window)
     return checks.markdown(
         ["rejected for", "lines", "example"],
         [(PROBLEMS.get(c, c), f"{n:,}", ex) for c, n, ex in rows],

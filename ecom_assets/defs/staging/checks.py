@@ -405,3 +405,14 @@ def normalized_in_window(conn: psycopg.Connection, src: SourceTable, window: Win
             else:
                 out[code] = [count, example]
     return out
+
+
+def reject_classes(conn: psycopg.Connection, table: str, window: Window) -> list[tuple[str, int, str]]:
+    """(class, lines, first example) of the window's rejected lines, most lines first."""
+    return query(
+        conn,
+        "reject_classes.sql",
+        window.params,
+        rejects=sql.Identifier("staging", f"{table}_rejects"),
+        window=window.where(),
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import psycopg
-from psycopg import sql
 
 from ecom_assets.defs.staging import checks
 from ecom_assets.defs.staging.validate import PROBLEMS
@@ -83,14 +82,7 @@ def data_handling(conn: psycopg.Connection) -> DataHandling:
     for name in SOURCE_TABLES:
         if conn.execute("SELECT to_regclass(%s)", (f"staging.{name}_rejects",)).fetchone()[0] is None:
             continue
-        everything = checks.Window()
-        rows = checks.query(
-            conn,
-            "reject_classes.sql",
-            everything.params,
-            rejects=sql.Identifier("staging", f"{name}_rejects"),
-            window=everything.where(),
-        )
+        rows = checks.reject_classes(conn, name, checks.Window())
         if rows:
             out.rejected[name] = {c: [int(n), ex] for c, n, ex in rows}
     return out
