@@ -27,18 +27,22 @@ from ecom_assets.lib.generator.export import (
     generate_day,
 )
 from ecom_assets.lib.generator.pools import faker_pools as _faker_pools
-from ecom_assets.lib.generator.timeline import DEFAULT_END, DEFAULT_START
+from ecom_assets.lib.generator.timeline import OPENING, REFERENCE_END, default_end
 from ecom_assets.lib.generator.world import World
+
+DEFAULT_START = OPENING  # the first day of the default export: the shop's opening
 
 __all__ = [
     "ALL_FILES",
-    "DEFAULT_END",
     "DEFAULT_START",
+    "OPENING",
+    "REFERENCE_END",
     "DIMENSION_FILES",
     "EVENT_FILES",
     "GenerateReport",
     "World",
     "_faker_pools",
+    "default_end",
     "generate",
     "generate_day",
 ]

@@ -4,7 +4,10 @@ A day's event budget is filled first by purchase sessions (a share of the day's 
 view, product views, add-to-carts, checkout, purchase, ending at the order's second), then by
 browse sessions of various depths. Some known visitors are customers who buy within the next
 six days, and a share of landing pages carry a running campaign's UTM tag, so last-touch
-attribution has touches before orders to find.
+attribution has touches before orders to find. That share grows with the day's campaign spend
+(diminishing returns), and a campaign's part of it with its daily spend and its own
+effectiveness, so a campaign's return depends on its budget, its timing and its luck, as in a
+real shop, not on being the only campaign running.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ if TYPE_CHECKING:
 S_CLICKS = 12
 
 WEB_ORDER_SHARE = 0.40  # orders placed in a tracked web session (the rest: app, phone)
-PURCHASE_UTM_SHARE = 0.30
-BROWSE_UTM_SHARE = 0.18
+PURCHASE_UTM_SHARE = 0.50  # of sessions, on a day of unbounded spend (see ``intensity``)
+BROWSE_UTM_SHARE = 0.30
 KNOWN_VISITOR_SHARE = 0.45
 FUTURE_BUYER_SHARE = 0.25  # of known browsing visitors: customers who order within the next 6 days
 _CHANNEL_REFERRERS_PA = pa.array(CHANNEL_REFERRERS)
@@ -56,7 +59,10 @@ def day_events(world: World, ordinal: int, o: DayOrders) -> dict[str, np.ndarray
     gen = col.rng(world.seed, S_CLICKS, ordinal)
     budget = world.event_count(ordinal)
     active = world.campaigns.active(ordinal)
-    camp_w = np.cumsum(world.campaigns.budget[active]) if len(active) else None
+    spend = world.campaigns.daily_spend[active]
+    camp_w = np.cumsum(spend * world.campaigns.effect[active]) if len(active) else None
+    # paid traffic grows with the day's spend, with diminishing returns (half at the typical spend)
+    intensity = float(spend.sum()) / (float(spend.sum()) + world.campaigns.typical_spend())
 
     # Purchase sessions: a share of the day's orders, funnel ending in the order's purchase.
     web = gen.random(o.n) < WEB_ORDER_SHARE
@@ -146,7 +152,7 @@ def day_events(world: World, ordinal: int, o: DayOrders) -> dict[str, np.ndarray
         foreign, gen.integers(0, len(FOREIGN), n_s), gen.integers(0, len(world.pools["city"]), n_s)
     )
     ip = np.stack([gen.integers(lo, 255, n_s) for lo in (11, 0, 0, 1)])
-    utm_share = np.where(np.arange(n_s) < n_p, PURCHASE_UTM_SHARE, BROWSE_UTM_SHARE)
+    utm_share = np.where(np.arange(n_s) < n_p, PURCHASE_UTM_SHARE, BROWSE_UTM_SHARE) * intensity
     touch = (gen.random(n_s) < utm_share) & (len(active) > 0)
     campaign = np.where(
         touch, active[col.weighted_pick(camp_w, gen.random(n_s))] if camp_w is not None else 0, -1

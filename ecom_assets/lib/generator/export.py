@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ecom_assets.lib.contracts import SOURCE_TABLES
-from ecom_assets.lib.generator.timeline import DEFAULT_END, DEFAULT_START
+from ecom_assets.lib.generator import columns as col
+from ecom_assets.lib.generator.timeline import OPENING, default_end
 from ecom_assets.lib.generator.world import World
 
 FLUSH_ROWS = 250_000  # event rows held before they are turned into text and written
@@ -123,18 +124,18 @@ def generate(
     ``FLUSH_ROWS`` rows), so memory stays flat.
     """
     t0 = time.perf_counter()
-    start = start or DEFAULT_START
-    end = end or DEFAULT_END
+    start = start or OPENING
+    end = end or default_end()
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    world = World(seed, scale, reg_start=start)
+    world = World(seed, scale, until=end)
     report = GenerateReport(out=out, start=start, end=end, scale=scale, seed=seed)
 
-    for name, table in world.dimension_tables.items():
+    for name, table in world.dimension_tables().items():
         f = _CsvFile(out / f"{name}.csv", name)
-        f.write(_versions_until(name, table, end, world.products.first_version))
+        f.write(_as_of(name, table, end, world))
         report.bytes[name] = f.close()
         report.rows[name] = f.rows
 
@@ -183,13 +184,13 @@ def generate(
 def generate_day(out: Path, day: dt.date, scale: float = 1.0, seed: int = 42) -> GenerateReport:
     """Write only the event tables of one day: the same rows a full ``generate`` writes for it.
 
-    Inventory is written only when ``day`` is a snapshot day (a Monday). Days past the default
-    period are allowed: the daily schedule uses them to simulate a new day of business.
+    Inventory is written only when ``day`` is a snapshot day (a Monday). Any day is allowed: the
+    daily schedule uses the days after the landed as-of date to simulate a new day of business.
     """
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    world = World(seed, scale)
+    world = World(seed, scale, until=day)
     report = GenerateReport(out=out, start=day, end=day, scale=scale, seed=seed)
     for name, table in world.day_tables(day.toordinal()).items():
         f = _CsvFile(out / f"{name}.csv", name)
@@ -200,16 +201,21 @@ def generate_day(out: Path, day: dt.date, scale: float = 1.0, seed: int = 42) ->
     return report
 
 
-def _versions_until(name: str, table: pa.Table, end: dt.date, first_version: np.ndarray | None) -> pa.Table:
-    """Drop versions that take effect after the export's as-of date (they have not happened yet).
+def _as_of(name: str, table: pa.Table, end: dt.date, world: World) -> pa.Table:
+    """A dimension as the export of ``end`` shows it: without the versions that take effect
+    later (they have not happened yet), campaigns marked active when they run on ``end``.
 
     A product's first version always stays: it is back-dated (DATA_CONTRACT.md), and events of a
     window that ends before a product's launch may already reference it.
     """
     limit = pa.scalar(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), type=pa.timestamp("s"))
     keep = pc.less(table["updated_at"], limit)
-    if name == "products" and first_version is not None:
-        keep = pc.or_(keep, pa.array(first_version))
+    if name == "products":
+        keep = pc.or_(keep, pa.array(world.products.first_version))
+    if name == "marketing_campaigns":
+        day = end.toordinal()
+        running = (world.campaigns.table_start <= day) & (day <= world.campaigns.table_end)
+        table = table.set_column(table.schema.get_field_index("is_active"), "is_active", col.bools(running))
     return table.filter(keep)
 
 

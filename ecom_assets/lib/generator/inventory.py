@@ -1,48 +1,148 @@
-"""Inventory: weekly stock snapshots per product and warehouse."""
+"""Inventory: stock per product and warehouse, replenished against demand, snapshotted weekly.
+
+Each product-warehouse row runs a min/max (s, S) policy, day by day from the opening: demand
+(Poisson around the product's expected units that day) draws stock down; when stock falls to
+the reorder point ``s`` = forecast demand over (lead time + safety days), an order for ``S -
+stock`` arrives after the supplier's lead time, where ``S = s`` + forecast demand over the
+category's order cycle (at least a case pack). The forecast is the next four weeks' expected
+demand, so stock builds ahead of the holiday peak. Slow movers (under one unit every two days)
+are stocked in the Central DC only, as a real network would.
+
+Targets (docs/DATA_CONTRACT.md cites the source): days of supply per category near the U.S.
+Census Bureau's retail inventories/sales ratios, about 1.2-1.6 months for electronics and
+health & beauty, 1.5-1.8 for home, 2-2.8 for clothing, sporting goods and books. The average
+stock of a row is about (safety days + cycle / 2) of its demand, so each category's target
+sets its safety days and order cycle.
+
+Snapshot rows of day D show the stock at the start of D (06:00). Any day's snapshot follows
+from the seed alone (the simulation restarts from the opening when asked for an earlier day).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 
 from ecom_assets.lib.generator import columns as col
+from ecom_assets.lib.generator.timeline import OPENING
 
 S_INVENTORY_STATIC, S_INVENTORY = 5, 13
 
 WAREHOUSES = ("East Coast DC", "Central DC", "West Coast DC")
+WAREHOUSE_SHARES = (0.40, 0.25, 0.35)  # of a product's demand, when stocked in all three
+CENTRAL = 1
+SLOW_UNITS_PER_DAY = 0.5
 SNAPSHOT_WEEKDAY = 0  # weekly inventory snapshots on Mondays
+FORECAST_DAYS = 28
+# Each category's safety + half-cycle days, by category index: with lead-time overlap, case
+# packs and whole units, the days of supply land about a quarter above (measured).
+TARGET_DAYS = (34.0, 55.0, 40.0, 58.0, 58.0, 32.0)
 _WAREHOUSES_PA = pa.array(WAREHOUSES)
 
 
 class Inventory:
-    """One row per product and warehouse; a snapshot is drawn for any day from the seed alone."""
+    """The replenishment simulation of every product-warehouse row.
 
-    def __init__(self, seed: int, n_products: int) -> None:
+    ``unit_share``: each product's expected share of the units sold; ``units_per_day``: the
+    shop's expected units sold on each day (ordinals in, floats out).
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        category: np.ndarray,
+        price_cents: np.ndarray,
+        unit_share: np.ndarray,
+        units_per_day: Callable[[np.ndarray], np.ndarray],
+        typical_units_per_day: float,
+    ) -> None:
         gen = col.rng(seed, S_INVENTORY_STATIC)
         self.seed = seed
-        m = n_products * len(WAREHOUSES)
-        self.max = gen.integers(60, 600, m)
-        self.cycle = gen.integers(14, 63, m)
-        self.phase = gen.integers(0, 1000, m)
-        self.depletion = gen.uniform(0.55, 1.12, m)
-        self.reorder = np.round(self.max * gen.uniform(0.15, 0.3, m)).astype(np.int64)
-        self.lead = gen.integers(3, 30, m)
+        self._units_per_day = units_per_day
+        n_wh = len(WAREHOUSES)
+        m = len(category) * n_wh
+        product = np.arange(m) // n_wh
+        warehouse = np.arange(m) % n_wh
+        slow = unit_share * typical_units_per_day < SLOW_UNITS_PER_DAY
+        wh_share = np.where(
+            slow[product], (warehouse == CENTRAL).astype(np.float64), np.asarray(WAREHOUSE_SHARES)[warehouse]
+        )
+        self.share = unit_share[product] * wh_share  # of the shop's units, per row
+        target = np.asarray(TARGET_DAYS)[category[product]]
+        self.safety = target * gen.uniform(0.2, 0.35, m)
+        self.cycle = 2 * (target - self.safety) * gen.uniform(0.7, 1.3, m)
+        self.lead = gen.integers(4, 22, m)
+        price = price_cents[product]
+        self.case = np.select([price < 3_000, price < 10_000, price < 50_000], [6, 3, 2], default=1)
+        self.case = np.where(slow[product], 1, self.case)
         self.supplier = col.ids("SUP_", gen.integers(1, 121, m), 4)
+        self._u = np.zeros(0)
+        self._reset()
 
-    def snapshot(self, ordinal: int) -> dict[str, np.ndarray]:
-        gen = col.rng(self.seed, S_INVENTORY, ordinal)
-        m = len(self.max)
-        since = (ordinal + self.phase) % self.cycle
-        frac = since / self.cycle * self.depletion
-        noise = gen.integers(-5, 6, m)
-        stock = np.maximum(np.round(self.max * (1 - frac)).astype(np.int64) + noise, 0)
-        stock = np.minimum(stock, self.max)
+    # -- the simulation ------------------------------------------------------------------------
+
+    def _demand(self, first: int, last: int) -> np.ndarray:
+        """Expected units of the shop per day, ``OPENING .. last`` (kept, extended on demand)."""
+        need = last - OPENING.toordinal() + 1
+        if len(self._u) < need:
+            self._u = self._units_per_day(np.arange(OPENING.toordinal(), OPENING.toordinal() + need + 120))
+        return self._u[first - OPENING.toordinal() : need]
+
+    def _levels(self, ordinal: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(forecast units a day, reorder point, order-up-to level) of every row on a day."""
+        ahead = self._demand(ordinal, ordinal + FORECAST_DAYS - 1)
+        forecast = self.share * float(ahead.mean())
+        reorder = forecast * (self.lead + self.safety)
+        up_to = reorder + np.maximum(forecast * self.cycle, self.case)
+        return forecast, np.where(self.share > 0, reorder, 0.0), np.where(self.share > 0, up_to, 0.0)
+
+    def _reset(self) -> None:
+        start = OPENING.toordinal()
+        _, _, up_to = self._levels(start)
+        gen = col.rng(self.seed, S_INVENTORY_STATIC, 1)
+        self.stock = np.ceil(up_to).astype(np.int64)  # stocked up for the opening
+        self.on_order = np.zeros(len(self.stock), dtype=np.int64)
+        self.arrive = np.full(len(self.stock), -1, dtype=np.int64)
+        self.restocked = start - gen.integers(1, 15, len(self.stock))
+        self.day = start  # the next day to simulate: the state is the stock at its start
+
+    def _step(self, d: int) -> None:
+        gen = col.rng(self.seed, S_INVENTORY, d)
+        here = self.arrive == d
+        self.stock += np.where(here, self.on_order, 0)
+        self.on_order[here] = 0
+        self.arrive[here] = -1
+        self.restocked[here] = d
+        sold = np.minimum(self.stock, gen.poisson(self.share * float(self._demand(d, d)[0])))
+        self.stock -= sold
+        _, reorder, up_to = self._levels(d)
+        place = (self.arrive < 0) & (self.share > 0) & (self.stock <= reorder)
+        qty = np.maximum(np.ceil(up_to - self.stock), self.case).astype(np.int64)
+        self.on_order = np.where(place, qty, self.on_order)
+        self.arrive = np.where(place, d + self.lead + gen.integers(0, 3, len(place)), self.arrive)
+        self.day = d + 1
+
+    def snapshot(self, ordinal: int) -> dict[str, np.ndarray] | None:
+        """The rows of the day's snapshot as numbers; None before the opening."""
+        if ordinal < OPENING.toordinal():
+            return None
+        if ordinal < self.day:
+            self._reset()
+        while self.day < ordinal:
+            self._step(self.day)
+        forecast, reorder, up_to = self._levels(ordinal)
+        gen = col.rng(self.seed, S_INVENTORY, ordinal, 1)
+        m = len(self.stock)
         return {
             "day": np.full(m, ordinal, dtype=np.int64),
             "row": np.arange(m),
-            "stock": stock,
-            "reserved": np.minimum(stock, gen.integers(0, 12, m)),
-            "since": since,
+            "stock": self.stock.copy(),
+            "reserved": np.minimum(self.stock, gen.poisson(forecast * 1.5)),
+            "reorder": np.round(reorder).astype(np.int64),
+            "max": np.round(up_to).astype(np.int64),
+            "restocked": self.restocked.copy(),
         }
 
     def format(self, c: dict[str, np.ndarray], product_ids: pa.Array) -> pa.Table:
@@ -56,9 +156,9 @@ class Inventory:
                 "warehouse_location": col.take(_WAREHOUSES_PA, row % n_wh),
                 "current_stock": pa.array(c["stock"]),
                 "reserved_stock": pa.array(c["reserved"]),
-                "reorder_point": pa.array(self.reorder[row]),
-                "max_stock": pa.array(self.max[row]),
-                "last_restocked": col.dates(c["day"] - c["since"]),
+                "reorder_point": pa.array(c["reorder"]),
+                "max_stock": pa.array(c["max"]),
+                "last_restocked": col.dates(c["restocked"]),
                 "supplier_id": col.take(self.supplier, row),
                 "lead_time_days": pa.array(self.lead[row]),
                 "created_at": stamp,

@@ -29,6 +29,7 @@ PAYMENT_METHODS = ("Credit Card", "PayPal", "Debit Card", "Apple Pay", "Bank Tra
 PAYMENT_PROBS = (0.45, 0.22, 0.18, 0.10, 0.05)
 TAX_RATE_BP = 825  # 8.25 %, in basis points
 FREE_SHIPPING_CENTS = 7_500
+MEAN_QUANTITY = sum((i + 1) * p for i, p in enumerate(QUANTITY_PROBS))
 _STATUS_PA = pa.array(ORDER_STATUSES)
 _PAYMENT_PA = pa.array(PAYMENT_METHODS)
 
@@ -46,17 +47,14 @@ class DayOrders:
 
 
 def order_customers(world: World, ordinal: int) -> tuple[np.random.Generator, np.ndarray]:
-    """The buyers of a day: the first draws of that day's order stream (cheap to look ahead)."""
+    """The buyers of a day (each customer in proportion to their propensity that day): the first
+    draws of that day's order stream, so the clickstream can look a week ahead cheaply."""
     n = world.order_count(ordinal)
     eligible = world.customers.eligible(ordinal)
     if eligible == 0:
         n = 0
     gen = col.rng(world.seed, S_ORDERS, ordinal)
-    customer = (
-        col.weighted_pick(world.customers.activity_cw, gen.random(n), eligible)
-        if n
-        else np.zeros(0, np.int64)
-    )
+    customer = world.customers.pick_buyers(ordinal, gen.random(n)) if n else np.zeros(0, np.int64)
     return gen, customer
 
 
