@@ -97,17 +97,53 @@ THEMES: tuple[Theme, ...] = (
     Theme("Winter Clearance", _d(1, 12), _d(2, 8), 1, 0.8),
     Theme("Valentine's Picks", _d(1, 31), _d(2, 14), 1, 0.8),
     Theme("Spring Refresh", _d(3, 9), _d(4, 5), 1, 0.8),
-    Theme("Easter Sale", lambda y: _easter(y) - dt.timedelta(days=12), lambda y: _easter(y) + dt.timedelta(days=1), 1, 0.7),  # fmt: skip
-    Theme("Mother's Day", lambda y: _nth_weekday(y, 5, 6, 2) - dt.timedelta(days=16), lambda y: _nth_weekday(y, 5, 6, 2), 2, 1.0),  # fmt: skip
+    Theme(
+        "Easter Sale",
+        lambda y: _easter(y) - dt.timedelta(days=12),
+        lambda y: _easter(y) + dt.timedelta(days=1),
+        1,
+        0.7,
+    ),  # fmt: skip
+    Theme(
+        "Mother's Day",
+        lambda y: _nth_weekday(y, 5, 6, 2) - dt.timedelta(days=16),
+        lambda y: _nth_weekday(y, 5, 6, 2),
+        2,
+        1.0,
+    ),  # fmt: skip
     Theme("Summer Kickoff", _d(5, 22), _d(6, 21), 1, 0.9),
-    Theme("Father's Day", lambda y: _nth_weekday(y, 6, 6, 3) - dt.timedelta(days=14), lambda y: _nth_weekday(y, 6, 6, 3), 1, 0.8),  # fmt: skip
+    Theme(
+        "Father's Day",
+        lambda y: _nth_weekday(y, 6, 6, 3) - dt.timedelta(days=14),
+        lambda y: _nth_weekday(y, 6, 6, 3),
+        1,
+        0.8,
+    ),  # fmt: skip
     Theme("Prime Days", _d(7, 7), _d(7, 17), 2, 1.1),
     Theme("Back to School", _d(7, 24), _d(8, 31), 2, 1.0),
-    Theme("Labor Day", lambda y: _nth_weekday(y, 9, 0, 1) - dt.timedelta(days=7), lambda y: _nth_weekday(y, 9, 0, 1), 1, 0.8),  # fmt: skip
+    Theme(
+        "Labor Day",
+        lambda y: _nth_weekday(y, 9, 0, 1) - dt.timedelta(days=7),
+        lambda y: _nth_weekday(y, 9, 0, 1),
+        1,
+        0.8,
+    ),  # fmt: skip
     Theme("Fall Launch", _d(9, 10), _d(10, 12), 1, 0.9),
     Theme("Halloween Deals", _d(10, 16), _d(10, 31), 1, 0.7),
-    Theme("Black Friday", lambda y: thanksgiving(y) - dt.timedelta(days=6), lambda y: thanksgiving(y) + dt.timedelta(days=3), 3, 1.6),  # fmt: skip
-    Theme("Cyber Week", lambda y: thanksgiving(y) + dt.timedelta(days=4), lambda y: thanksgiving(y) + dt.timedelta(days=10), 2, 1.3),  # fmt: skip
+    Theme(
+        "Black Friday",
+        lambda y: thanksgiving(y) - dt.timedelta(days=6),
+        lambda y: thanksgiving(y) + dt.timedelta(days=3),
+        3,
+        1.6,
+    ),  # fmt: skip
+    Theme(
+        "Cyber Week",
+        lambda y: thanksgiving(y) + dt.timedelta(days=4),
+        lambda y: thanksgiving(y) + dt.timedelta(days=10),
+        2,
+        1.3,
+    ),  # fmt: skip
     Theme("Holiday Gifts", _d(12, 1), _d(12, 23), 3, 1.4),
 )
 GRAND_OPENING = Theme("Grand Opening", lambda y: OPENING, lambda y: OPENING + dt.timedelta(days=30), 3, 1.5)
@@ -217,7 +253,9 @@ class Campaigns:
         # ~12 % get more budget half way through: a second version.
         changed = np.flatnonzero(gen.random(k) < 0.12)
         change_day = start[changed] + (end[changed] - start[changed]) // 2
-        new_budget = (budget[changed] * gen.uniform(1.1, 1.5, len(changed)) // 10_000 * 10_000).astype(np.int64)
+        new_budget = (budget[changed] * gen.uniform(1.1, 1.5, len(changed)) // 10_000 * 10_000).astype(
+            np.int64
+        )
         change_sec = gen.integers(3_600, 86_400, len(changed))
         rows, _, order = col.versions(k, changed)
         ix = pa.array(rows)

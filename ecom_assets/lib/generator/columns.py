@@ -91,6 +91,16 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return counts
 
 
+def cumulative_round(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` split over ``weights`` in whole numbers that add up exactly, keeping each stretch's
+    share over time: the running total is rounded, so a run of days each expecting a third of
+    an order gets one every third day (largest remainder would give them none at small scales)."""
+    expected = np.concatenate([[0.0], np.cumsum(weights, dtype=np.float64)]) * (total / weights.sum())
+    running = np.floor(expected + 0.5).astype(np.int64)
+    running[-1] = total
+    return np.diff(running)
+
+
 def within_positions(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For groups of the given lengths: (group of each row, position in its group, group start row)."""
     starts = np.cumsum(lengths) - lengths

@@ -35,7 +35,7 @@ MONTH_FACTOR = (0, 0.82, 0.80, 0.90, 0.92, 0.96, 0.95, 0.90, 0.94, 0.92, 1.00, 1
 WEEKDAY_FACTOR = (1.06, 1.04, 1.02, 1.00, 0.98, 0.92, 0.96)  # Monday .. Sunday
 SIGNUP_MONTH_FACTOR = (0, 1.10, 0.95, 0.95, 0.95, 1.0, 0.95, 0.90, 0.95, 1.0, 1.05, 1.30, 1.20)
 SIGNUP_GROWTH = 0.10  # a year
-LAUNCH_BOOST, LAUNCH_DAYS = 5.0, 25.0  # sign-ups after the opening: 1 + 5 * exp(-days / 25)
+LAUNCH_BOOST, LAUNCH_DAYS = 4.0, 25.0  # sign-ups after the opening: 1 + 4 * exp(-days / 25)
 
 
 def default_end(today: dt.date | None = None) -> dt.date:

@@ -8,8 +8,9 @@ a full ``generate`` writes for D, and any window is a slice of the same shop.
 Volumes: a day's orders (and site traffic) follow its season times the summed buying
 propensity of the customers signed up by then (``Customers.base``): the shop grows from its
 opening as customers sign up, and fades where they churn. Over the reference period (the first
-13 months) the totals are split by largest remainder, so scale 1 gives exactly 12,000 orders
-and 75,000 events there; any other day draws its count from the same rate.
+13 months) the totals are split by rounding the running total, so scale 1 gives exactly 12,000
+orders and 75,000 events there and a quiet stretch keeps its share at any scale; any other day
+draws its count from the same rate.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ class World:
         self.total_orders = round(BASE_ORDERS * scale)
         self.total_events = round(BASE_EVENTS * scale)
         self.pools = {name: pa.array(values) for name, values in faker_pools(self.seed).items()}
-        self.customers = Customers(self.seed, max(10, round(BASE_CUSTOMERS * scale)), self.pools, CATEGORY_NAMES)
+        self.customers = Customers(
+            self.seed, max(10, round(BASE_CUSTOMERS * scale)), self.pools, CATEGORY_NAMES
+        )
         self.products = Products(
             self.seed,
             round(BASE_PRODUCTS * growth),
@@ -68,8 +71,8 @@ class World:
         ref = np.arange(OPENING.toordinal(), REFERENCE_END.toordinal() + 1)
         weights = self._weights(ref)
         self._weight_sum = float(weights.sum())
-        self._orders_by_day = col.largest_remainder(self.total_orders, weights)
-        self._events_by_day = col.largest_remainder(self.total_events, weights)
+        self._orders_by_day = col.cumulative_round(self.total_orders, weights)
+        self._events_by_day = col.cumulative_round(self.total_events, weights)
         self._buyers: dict[int, np.ndarray] = {}
         share, per_order = self._unit_share()
         self._units_per_order = per_order

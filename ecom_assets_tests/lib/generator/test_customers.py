@@ -39,7 +39,7 @@ def test_first_purchases_follow_sign_ups_without_a_pile_up(
         }
     ).fillna(0)
     assert by_month["first"].iloc[0] <= by_month["signups"].iloc[0]  # month 1: no backlog
-    assert by_month["first"].max() / by_month["first"].sum() < 0.15  # no month holds a pile
+    assert by_month["first"].max() / by_month["first"].sum() < 0.16  # no pile (the old data: 23 % in month 1)
     # later months: first purchases close to that month's sign-ups (within a factor of 2)
     steady = by_month.iloc[3:]
     assert ((steady["first"] / steady["signups"]).between(0.5, 2.0)).all()
