@@ -230,7 +230,7 @@ def _campaigns(conn: psycopg.Connection, rep: Report) -> None:
             + (
                 "campaign starts after the as-of date and is"
                 if unranked == 1
-                else "campaigns start after it and are"
+                else "campaigns start after the as-of date and are"
             )
             + " not ranked."
             if unranked

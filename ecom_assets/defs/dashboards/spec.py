@@ -120,7 +120,7 @@ MONEY_AXIS = alt.Axis(format=fmt.D3_MONEY_AXIS)
 COUNT_AXIS = alt.Axis(
     format=fmt.D3_COUNT, tickMinStep=1, labelExpr="datum.value % 1 ? '' : format(datum.value, ',d')"
 )
-PERCENT_AXIS = alt.Axis(labelExpr="format(datum.value, '.0f') + '%'")
+PERCENT_AXIS = alt.Axis(labelExpr="format(datum.value, '.1~f') + '%'")  # 64.5%, 65%: no twin labels
 RATIO_AXIS = alt.Axis(labelExpr="format(datum.value, '.1f') + '×'")
 SIGNED_PERCENT_AXIS = alt.Axis(labelExpr="(datum.value > 0 ? '+' : '') + format(datum.value, '.0f') + '%'")
 MONTH_AXIS = alt.Axis(format=fmt.D3_MONTH, labelAngle=-40, tickCount="month", labelOverlap=True)

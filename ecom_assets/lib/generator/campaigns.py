@@ -169,11 +169,14 @@ class Campaigns:
     def ensure(self, ordinal: int) -> None:
         """Plan every campaign labelled up to the year after ``ordinal`` (adds years only)."""
         last_year = dt.date.fromordinal(ordinal).year + 1
+        added = False
         while not self._years or self._years[-1]["year"] < last_year:
             year = self._years[-1]["year"] + 1 if self._years else OPENING.year
             first = sum(len(y["start"]) for y in self._years)
             self._years.append(self._year(int(year), first))
-        self._join()
+            added = True
+        if added:
+            self._join()
 
     def _join(self) -> None:
         ys = self._years

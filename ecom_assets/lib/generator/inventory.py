@@ -36,6 +36,7 @@ CENTRAL = 1
 SLOW_UNITS_PER_DAY = 0.5
 SNAPSHOT_WEEKDAY = 0  # weekly inventory snapshots on Mondays
 FORECAST_DAYS = 28
+CHUNK_DAYS = 32  # days of demand drawn at once
 # Each category's safety + half-cycle days, by category index: with lead-time overlap, case
 # packs and whole units, the days of supply land about a quarter above (measured).
 TARGET_DAYS = (34.0, 55.0, 40.0, 58.0, 58.0, 32.0)
@@ -69,34 +70,47 @@ class Inventory:
         wh_share = np.where(
             slow[product], (warehouse == CENTRAL).astype(np.float64), np.asarray(WAREHOUSE_SHARES)[warehouse]
         )
-        self.share = unit_share[product] * wh_share  # of the shop's units, per row
+        share = unit_share[product] * wh_share  # of the shop's units, per row
         target = np.asarray(TARGET_DAYS)[category[product]]
-        self.safety = target * gen.uniform(0.2, 0.35, m)
-        self.cycle = 2 * (target - self.safety) * gen.uniform(0.7, 1.3, m)
+        safety = target * gen.uniform(0.2, 0.35, m)
+        cycle = 2 * (target - safety) * gen.uniform(0.7, 1.3, m)
         self.lead = gen.integers(4, 22, m)
         price = price_cents[product]
-        self.case = np.select([price < 3_000, price < 10_000, price < 50_000], [6, 3, 2], default=1)
-        self.case = np.where(slow[product], 1, self.case)
+        case = np.where(
+            slow[product], 1, np.select([price < 3_000, price < 10_000, price < 50_000], [6, 3, 2], 1)
+        )
         self.supplier = col.ids("SUP_", gen.integers(1, 121, m), 4)
+        # Only stocked rows are simulated; per row, the reorder point and the order cycle's
+        # quantity are these constants times the day's forecast units of the shop.
+        self.rows = m
+        self.active = np.flatnonzero(share > 0)
+        a = self.active
+        self._share, self._lead, self._case = share[a], self.lead[a], case[a]
+        self._k_reorder = share[a] * (self.lead[a] + safety[a])
+        self._k_cycle = share[a] * cycle[a]
         self._u = np.zeros(0)
+        self._forecast = np.zeros(0)
+        self._chunk: tuple[int, np.ndarray, np.ndarray] | None = None
         self._reset()
 
     # -- the simulation ------------------------------------------------------------------------
 
     def _demand(self, first: int, last: int) -> np.ndarray:
-        """Expected units of the shop per day, ``OPENING .. last`` (kept, extended on demand)."""
-        need = last - OPENING.toordinal() + 1
+        """Expected units of the shop per day, ``first .. last`` (kept from the opening, extended
+        on demand), and with it each day's forecast: the mean of the next four weeks."""
+        need = last - OPENING.toordinal() + FORECAST_DAYS
         if len(self._u) < need:
             self._u = self._units_per_day(np.arange(OPENING.toordinal(), OPENING.toordinal() + need + 120))
-        return self._u[first - OPENING.toordinal() : need]
+            window = np.concatenate([[0.0], np.cumsum(self._u)])
+            self._forecast = (window[FORECAST_DAYS:] - window[:-FORECAST_DAYS]) / FORECAST_DAYS
+        return self._u[first - OPENING.toordinal() : last - OPENING.toordinal() + 1]
 
     def _levels(self, ordinal: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(forecast units a day, reorder point, order-up-to level) of every row on a day."""
-        ahead = self._demand(ordinal, ordinal + FORECAST_DAYS - 1)
-        forecast = self.share * float(ahead.mean())
-        reorder = forecast * (self.lead + self.safety)
-        up_to = reorder + np.maximum(forecast * self.cycle, self.case)
-        return forecast, np.where(self.share > 0, reorder, 0.0), np.where(self.share > 0, up_to, 0.0)
+        """(forecast units a day, reorder point, order-up-to level) of the stocked rows on a day."""
+        self._demand(ordinal, ordinal)
+        units = float(self._forecast[ordinal - OPENING.toordinal()])
+        reorder = self._k_reorder * units
+        return self._share * units, reorder, reorder + np.maximum(self._k_cycle * units, self._case)
 
     def _reset(self) -> None:
         start = OPENING.toordinal()
@@ -105,27 +119,46 @@ class Inventory:
         self.stock = np.ceil(up_to).astype(np.int64)  # stocked up for the opening
         self.on_order = np.zeros(len(self.stock), dtype=np.int64)
         self.arrive = np.full(len(self.stock), -1, dtype=np.int64)
-        self.restocked = start - gen.integers(1, 15, len(self.stock))
+        self.restocked = start - gen.integers(1, 15, self.rows)
         self.day = start  # the next day to simulate: the state is the stock at its start
 
+    def _draws(self, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """Day ``d``'s demand per stocked row and order delays, drawn a chunk of days at a time
+        (one generator per chunk, keyed by the chunk, so any day's draws are the same however the
+        simulation got there)."""
+        chunk = (d - OPENING.toordinal()) // CHUNK_DAYS
+        if self._chunk is None or self._chunk[0] != chunk:
+            first = OPENING.toordinal() + chunk * CHUNK_DAYS
+            gen = col.rng(self.seed, S_INVENTORY, chunk)
+            units = self._demand(first, first + CHUNK_DAYS - 1)
+            self._chunk = (
+                chunk,
+                gen.poisson(units[:, None] * self._share[None, :]),
+                gen.integers(0, 3, (CHUNK_DAYS, len(self._share))),
+            )
+        row = d - OPENING.toordinal() - chunk * CHUNK_DAYS
+        return self._chunk[1][row], self._chunk[2][row]
+
     def _step(self, d: int) -> None:
-        gen = col.rng(self.seed, S_INVENTORY, d)
-        here = self.arrive == d
-        self.stock += np.where(here, self.on_order, 0)
-        self.on_order[here] = 0
-        self.arrive[here] = -1
-        self.restocked[here] = d
-        sold = np.minimum(self.stock, gen.poisson(self.share * float(self._demand(d, d)[0])))
-        self.stock -= sold
+        demand, delay = self._draws(d)
+        here = np.flatnonzero(self.arrive == d)
+        if len(here):
+            self.stock[here] += self.on_order[here]
+            self.on_order[here] = 0
+            self.arrive[here] = -1
+            self.restocked[self.active[here]] = d
+        self.stock -= np.minimum(self.stock, demand)
         _, reorder, up_to = self._levels(d)
-        place = (self.arrive < 0) & (self.share > 0) & (self.stock <= reorder)
-        qty = np.maximum(np.ceil(up_to - self.stock), self.case).astype(np.int64)
-        self.on_order = np.where(place, qty, self.on_order)
-        self.arrive = np.where(place, d + self.lead + gen.integers(0, 3, len(place)), self.arrive)
+        place = np.flatnonzero((self.arrive < 0) & (self.stock <= reorder))
+        if len(place):
+            need = np.ceil(up_to[place] - self.stock[place]).astype(np.int64)
+            self.on_order[place] = np.maximum(need, self._case[place])
+            self.arrive[place] = d + self._lead[place] + delay[place]
         self.day = d + 1
 
     def snapshot(self, ordinal: int) -> dict[str, np.ndarray] | None:
-        """The rows of the day's snapshot as numbers; None before the opening."""
+        """The rows of the day's snapshot as numbers (every product and warehouse; the rows not
+        stocked there hold nothing); None before the opening."""
         if ordinal < OPENING.toordinal():
             return None
         if ordinal < self.day:
@@ -134,14 +167,16 @@ class Inventory:
             self._step(self.day)
         forecast, reorder, up_to = self._levels(ordinal)
         gen = col.rng(self.seed, S_INVENTORY, ordinal, 1)
-        m = len(self.stock)
+        full = {name: np.zeros(self.rows, dtype=np.int64) for name in ("stock", "reserved", "reorder", "max")}
+        a = self.active
+        full["stock"][a] = self.stock
+        full["reserved"][a] = np.minimum(self.stock, gen.poisson(forecast * 1.5))
+        full["reorder"][a] = np.round(reorder)
+        full["max"][a] = np.round(up_to)
         return {
-            "day": np.full(m, ordinal, dtype=np.int64),
-            "row": np.arange(m),
-            "stock": self.stock.copy(),
-            "reserved": np.minimum(self.stock, gen.poisson(forecast * 1.5)),
-            "reorder": np.round(reorder).astype(np.int64),
-            "max": np.round(up_to).astype(np.int64),
+            "day": np.full(self.rows, ordinal, dtype=np.int64),
+            "row": np.arange(self.rows),
+            **full,
             "restocked": self.restocked.copy(),
         }
 

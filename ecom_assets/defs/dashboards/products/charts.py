@@ -20,6 +20,7 @@ import pandas as pd
 from ecom_assets.defs.dashboards import spec as s
 from ecom_assets.lib import formats as fmt
 
+SCATTER_WIDTH = 470
 MONEY_TIPS = [
     s.money_tip("net_revenue", "Net revenue"),
     s.money_tip("gross_profit", "Gross profit"),
@@ -35,7 +36,9 @@ def shop_margin(frames: dict[str, pd.DataFrame]) -> float | None:
     return float(Decimal(k["gross_profit"] or 0) / revenue * 100) if revenue else None
 
 
-def _reference(margin: float | None, orient: str = "x") -> alt.Chart | None:
+def _reference(margin: float | None, orient: str = "x", width: int = 0) -> alt.Chart | None:
+    """The shop-wide margin as a dashed line, labelled at its top (``x``) or right end (``y``,
+    ``width``: the plot's width)."""
     if margin is None:
         return None
     rule = alt.Chart(alt.Data(values=[{"m": margin, "label": f"shop {fmt.percent(margin)}"}]))
@@ -46,8 +49,8 @@ def _reference(margin: float | None, orient: str = "x") -> alt.Chart | None:
             x="m:Q", y=alt.value(0), text="label:N"
         )
     else:
-        text = rule.mark_text(align="left", dx=4, dy=-5, color=s.INK, fontSize=10).encode(
-            y="m:Q", x=alt.value(0), text="label:N"
+        text = rule.mark_text(align="right", dy=-5, color=s.INK, fontSize=10).encode(
+            y="m:Q", x=alt.value(width), text="label:N"
         )
     return line + text
 
@@ -134,9 +137,9 @@ def _scatter(frames: dict[str, pd.DataFrame], palette: s.Palette, margin: float 
             ],
         )
         .add_params(alt.selection_interval(name="scatter_zoom", bind="scales"))
-        .properties(width=470, height=280)
+        .properties(width=SCATTER_WIDTH, height=280)
     )
-    ref = _reference(margin, orient="y")
+    ref = _reference(margin, orient="y", width=SCATTER_WIDTH)
     return chart + ref if ref is not None else chart
 
 
