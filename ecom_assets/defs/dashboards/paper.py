@@ -21,12 +21,11 @@ import logging
 import os
 import subprocess
 
-import altair as alt
 import vl_convert as vlc
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 
 from ecom_assets.defs.dashboards.kpis import Kpis
-from ecom_assets.defs.dashboards.spec import CONFIG, VEGA_LITE_VERSION, ChartSpec, Dashboard
+from ecom_assets.defs.dashboards.spec import CONFIG, VEGA_LITE_VERSION, ChartSpec, Dashboard, wrap
 from ecom_assets.lib import formats as fmt
 from ecom_assets.lib import vl_render
 
@@ -36,6 +35,7 @@ ENV_PAGE_SIZE = "ECOM_PDF_PAGE_SIZE"
 PAPER = {"a4": (841.89, 595.28), "letter": (792.0, 612.0)}  # landscape, in points
 MARGIN = 24.0
 FOOTER = "Recognized orders only; money in US dollars, net of discounts, before tax and shipping."
+SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION.split('.')[0]}.json"
 
 
 def paper_size_name() -> str:
@@ -51,26 +51,43 @@ def paper_size() -> tuple[float, float]:
     return PAPER[paper_size_name()]
 
 
-def _rows(charts: list[ChartSpec]) -> alt.VConcatChart:
-    """Charts two to a row, a wide one alone; colour scales stay each chart's own (concat would
-    merge them)."""
+def _child(chart: ChartSpec, hoisted: list[dict[str, object]]) -> dict[str, object]:
+    """A chart as one part of a page: its spec with its title and caption, without the
+    top-level keys (``$schema``, ``config``) a part may not carry. Variables (the segment
+    filter) and the parameters Altair lifted to a composed chart's top (they name their views)
+    go to the page's top, the only place Vega-Lite takes them."""
+    spec = {k: v for k, v in chart.titled_spec().items() if k not in ("$schema", "config")}
+    spec["title"] = {"text": chart.title, "subtitle": wrap(chart.caption)}
+    keep = []
+    for param in spec.pop("params", []):  # type: ignore[attr-defined]
+        # variables (the segment filter) and selections Altair bound to views belong at the top
+        top = "mark" not in spec or "select" not in param or "views" in param
+        (hoisted if top else keep).append(param)
+    if keep:
+        spec["params"] = keep
+    return spec
+
+
+def _rows(charts: list[ChartSpec], hoisted: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Charts two to a row, a wide one alone; colour scales stay each chart's own.
+
+    The page is put together as JSON from the charts' specs, not with Altair's concat, which
+    deep-copies every chart's data to merge their parameters (1.8 s of the 5 pages, measured).
+    A row of one chart is the chart itself: every concat level counts against vl-convert's
+    SVG nesting limit, which the four-panel campaign chart reaches otherwise."""
     rows: list[list[ChartSpec]] = []
     for chart in charts:
         if chart.wide or not rows or rows[-1][0].wide or len(rows[-1]) == 2:
             rows.append([chart])
         else:
             rows[-1].append(chart)
-    # a row of one chart is the chart itself: every concat level counts against vl-convert's
-    # SVG nesting limit, which the four-panel campaign chart reaches otherwise
-    return alt.vconcat(
-        *[
-            row[0].titled()
-            if len(row) == 1
-            else alt.hconcat(*[c.titled() for c in row], spacing=36).resolve_scale(color="independent")
-            for row in rows
-        ],
-        spacing=30,
-    ).resolve_scale(color="independent")
+    independent = {"scale": {"color": "independent"}}
+    return [
+        _child(row[0], hoisted)
+        if len(row) == 1
+        else {"hconcat": [_child(c, hoisted) for c in row], "spacing": 36, "resolve": independent}
+        for row in rows
+    ]
 
 
 def print_pages(dashboards: list[Dashboard], kpis: Kpis) -> list[dict[str, object]]:
@@ -79,23 +96,30 @@ def print_pages(dashboards: list[Dashboard], kpis: Kpis) -> list[dict[str, objec
     pages = []
     for number, (d, ids) in enumerate(plan, start=1):
         parts = [n for n, (other, _) in enumerate(plan, start=1) if other is d]
+        hoisted: list[dict[str, object]] = []
+        rows = _rows([d.chart(i) for i in ids], hoisted)
         title = d.title + (f" ({parts.index(number) + 1} of {len(parts)})" if len(parts) > 1 else "")
-        body = _rows([d.chart(i) for i in ids]).properties(
-            title=alt.Title(
-                title,
-                subtitle=[
-                    f"As of {fmt.day(kpis.as_of)}  ·  {kpis.line()}",
-                    f"{d.summary} {FOOTER} Definitions: METRICS.md.  Page {number} of {len(plan)}.",
-                ],
-                fontSize=22,
-                subtitleFontSize=13,
-                offset=14,
-            ),
-            padding=20,
+        pages.append(
+            {
+                "$schema": SCHEMA,
+                "title": {
+                    "text": title,
+                    "subtitle": [
+                        f"As of {fmt.day(kpis.as_of)}  ·  {kpis.line()}",
+                        f"{d.summary} {FOOTER} Definitions: METRICS.md.  Page {number} of {len(plan)}.",
+                    ],
+                    "fontSize": 22,
+                    "subtitleFontSize": 13,
+                    "offset": 14,
+                },
+                "padding": 20,
+                "vconcat": rows,
+                "spacing": 30,
+                **({"params": hoisted} if hoisted else {}),
+                "resolve": {"scale": {"color": "independent"}},
+                "config": CONFIG,
+            }
         )
-        spec = body.to_dict(validate=False)
-        spec["config"] = CONFIG
-        pages.append(spec)
     return pages
 
 

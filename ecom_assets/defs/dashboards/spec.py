@@ -245,7 +245,7 @@ class ChartSpec:
 
     def titled(self) -> alt.TopLevelMixin:
         """The chart with title and caption inside it (a PDF page carries no HTML around it)."""
-        return self.chart.properties(title=alt.Title(self.title, subtitle=_wrap(self.caption)))
+        return self.chart.properties(title=alt.Title(self.title, subtitle=wrap(self.caption)))
 
     @cached_property
     def _dict(self) -> dict[str, object]:
@@ -268,7 +268,7 @@ class Dashboard:
         return next(c for c in self.charts if c.id == chart_id)
 
 
-def _wrap(text: str, width: int = 90) -> list[str]:
+def wrap(text: str, width: int = 90) -> list[str]:
     """A caption as lines of about ``width`` characters (a Vega subtitle does not wrap)."""
     lines: list[str] = []
     for word in text.split():
