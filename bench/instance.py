@@ -100,7 +100,7 @@ def main(argv: list[str]) -> int:
     try:
         from ecom_assets.lib import generator, importer
 
-        generator.generate(work / "export", scale=args.scale, progress=False)
+        generator.generate(work / "export", scale=args.scale, end=generator.REFERENCE_END, progress=False)
         importer.import_export(work / "export", landing_root=work / "data" / "landing")
         times: dict[str, list[float]] = {m: [] for m in modes}
         for i in range(args.runs):  # modes interleaved, so a load spike hits them alike

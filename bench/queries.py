@@ -52,7 +52,7 @@ BUILD = """
 import sys
 from pathlib import Path
 from ecom_assets.lib import generator, importer
-generator.generate(Path(sys.argv[2]), scale=float(sys.argv[1]), progress=False)
+generator.generate(Path(sys.argv[2]), scale=float(sys.argv[1]), end=generator.REFERENCE_END, progress=False)
 importer.import_export(Path(sys.argv[2]))
 from ecom_assets import runner
 defs = runner.load_definitions()
