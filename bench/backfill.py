@@ -43,7 +43,7 @@ print(json.dumps({"imports": t1 - t0, "import": t2 - t1, "run": t3 - t2}))
 def generate(scale: float, out: Path) -> dict[str, int]:
     from ecom_assets.lib import generator
 
-    rep = generator.generate(out, scale=scale, progress=False)
+    rep = generator.generate(out, scale=scale, end=generator.REFERENCE_END, progress=False)
     return dict(rep.rows)
 
 

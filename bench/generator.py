@@ -3,6 +3,10 @@
 Each run is a fresh subprocess (so peak RSS is that run's own, read with ``os.wait4``), writing
 under /tmp and deleting the output afterwards. Reports wall time of the process (including the
 Python and library imports), the generator's own time, rows/s and MB/s of CSV written.
+
+The window is fixed (``--start/--end``, default the reference period 2025-10-01 .. 2026-10-31,
+where scale 1 is exactly 12,000 orders): ``ecom generate``'s own default ends at last month,
+so it grows a month a month and would make figures of different months incomparable.
 """
 
 from __future__ import annotations
@@ -20,21 +24,22 @@ from pathlib import Path
 from bench import report
 
 CHILD = """
-import json, sys
+import datetime as dt, json, sys
 from pathlib import Path
 from ecom_assets.lib import generator
-r = generator.generate(Path(sys.argv[1]), scale=float(sys.argv[2]), seed=42, progress=False)
+start, end = (dt.date.fromisoformat(d) for d in sys.argv[3:5])
+r = generator.generate(Path(sys.argv[1]), scale=float(sys.argv[2]), seed=42, start=start, end=end, progress=False)
 print(json.dumps({"rows": r.total_rows, "bytes": sum(r.bytes.values()), "seconds": r.seconds,
                   "orders": r.rows["orders"], "clickstream": r.rows["clickstream"]}))
 """
 
 
-def run_once(scale: float, out: Path) -> dict[str, float]:
+def run_once(scale: float, out: Path, start: str = "2025-10-01", end: str = "2026-10-31") -> dict[str, float]:
     """One generator run in a child process: its wall time, peak RSS (MiB) and its report."""
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(out), str(scale)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, str(out), str(scale), start, end], stdout=subprocess.PIPE, text=True
     )
     stdout = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--out", default="/tmp/ecom-bench-generator", help="scratch folder (deleted after each run)"
     )
+    p.add_argument("--start", default="2025-10-01", help="first day (default: the reference period's)")
+    p.add_argument("--end", default="2026-10-31", help="last day (default: the reference period's)")
     p.add_argument("--no-append", action="store_true", help="print only, do not append to docs/BENCHMARKS.md")
     args = p.parse_args(argv)
 
@@ -63,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         n = args.runs if scale < 10 or args.runs_large is None else args.runs_large
         results = []
         for i in range(n):
-            r = run_once(scale, Path(args.out))
+            r = run_once(scale, Path(args.out), args.start, args.end)
             print(
                 f"scale {scale:g} run {i + 1}/{n}: {r['wall']:.1f} s wall, {r['rss_mib']:.0f} MiB",
                 file=sys.stderr,
@@ -110,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     body += (
         "\n\nEach run is a fresh process (process wall includes interpreter start and the "
         "pandas/pandera/pyarrow/Faker imports: the difference to the generator's own time); "
-        "rows/s and MiB/s use the generator's own time. Peak RSS per run via os.wait4. "
+        f"rows/s and MiB/s use the generator's own time. Window {args.start} .. {args.end}. "
+        "Peak RSS per run via os.wait4. "
         f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
         "(other sessions share this machine; CPU s is the less noisy figure)."
     )

@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
         from ecom_assets.defs.raw import importer
         from ecom_assets.lib import generator
 
-        generator.generate(work / "export", scale=args.scale, progress=False)
+        generator.generate(work / "export", scale=args.scale, end=generator.REFERENCE_END, progress=False)
         importer.import_export(work / "export", landing_root=work / "data" / "landing")
         times: dict[str, list[float]] = {m: [] for m in modes}
         for i in range(args.runs):  # modes interleaved, so a load spike hits them alike

@@ -34,7 +34,7 @@ from pathlib import Path
 from ecom_assets.defs.raw import importer
 from ecom_assets.lib import generator, landing
 scale, days, tmp = float(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
-gen = generator.generate(tmp / "export", scale=scale, progress=False)
+gen = generator.generate(tmp / "export", scale=scale, end=generator.REFERENCE_END, progress=False)
 t0 = time.perf_counter()
 importer.import_export(tmp / "export")
 t1 = time.perf_counter()

@@ -255,7 +255,7 @@ def main(argv: list[str]) -> int:
         from ecom_assets.lib import generator
 
         data.mkdir()
-        generator.generate(work / "export", scale=args.scale, progress=False)
+        generator.generate(work / "export", scale=args.scale, end=generator.REFERENCE_END, progress=False)
         importer.import_export(work / "export", landing_root=data / "landing")
         common.rmtree(work / "export")
         load_before = common.load()

@@ -53,7 +53,7 @@ import sys
 from pathlib import Path
 from ecom_assets.defs.raw import importer
 from ecom_assets.lib import generator
-generator.generate(Path(sys.argv[2]), scale=float(sys.argv[1]), progress=False)
+generator.generate(Path(sys.argv[2]), scale=float(sys.argv[1]), end=generator.REFERENCE_END, progress=False)
 importer.import_export(Path(sys.argv[2]))
 from ecom_assets import runner
 defs = runner.load_definitions()

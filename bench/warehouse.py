@@ -83,7 +83,7 @@ def _run(tmp: Path, url: str, scale: float, runs: int) -> str:
     from ecom_assets.lib import generator, landing
 
     export = tmp / "export"
-    generator.generate(export, scale=scale, progress=False)
+    generator.generate(export, scale=scale, end=generator.REFERENCE_END, progress=False)
     importer.import_export(export)
     as_of = landing.as_of_date()
 

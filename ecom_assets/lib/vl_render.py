@@ -1,4 +1,5 @@
-"""Render Vega-Lite pages to PDF in a child process, while the caller renders the rest.
+"""Vega-Lite helpers that need no Dagster: the page's JavaScript bundle, cached on disk, and
+PDF pages rendered in a child process while the caller renders the rest.
 
 vl-convert converts and renders on one JavaScript worker and holds the GIL while it does, so
 threads do not overlap two renders; a second process does. The dashboards' three PDF pages are
@@ -12,13 +13,53 @@ vl-convert and nothing of Dagster.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 
 SPECS = "specs.json"
+BUNDLE_END = "\n/* end of the vl-convert bundle */\n"
+
+
+@cache
+def javascript_bundle(vl_version: str, cache_dir: Path | None = None) -> str:
+    """Vega + Vega-Lite + vega-embed as one script, from the vl-convert wheel (no network).
+
+    vl-convert bundles the modules anew on every call (2-5 s), and each ``ecom run`` is a new
+    process: with ``cache_dir`` the script is kept in a file named by the vl-convert and
+    Vega-Lite versions, so only the first build after installing a new vl-convert pays for it.
+    """
+    import vl_convert as vlc
+
+    if cache_dir is None:
+        return vlc.javascript_bundle(vl_version=vl_version)
+    name = f"vega-bundle-vlconvert{importlib.metadata.version('vl-convert-python')}-vl{vl_version}.js"
+    path = cache_dir / name
+    try:
+        text = path.read_text(encoding="utf-8")
+        if text.endswith(BUNDLE_END):
+            return text[: -len(BUNDLE_END)]
+    except OSError:
+        pass
+    text = vlc.javascript_bundle(vl_version=vl_version)
+    # The end marker tells a complete file from one cut short; the pid keeps concurrent builds
+    # from writing the same temporary file. A cache that cannot be written (no home directory,
+    # read-only) only means the next process builds the script again.
+    tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text + BUNDLE_END, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return text
 
 
 def _page(directory: Path, i: int) -> Path:

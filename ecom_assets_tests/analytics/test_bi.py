@@ -53,7 +53,7 @@ def test_role_reads_views_and_cannot_write(built: Built, role: str, monkeypatch:
     monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
     result = _run(built.url)
     meta = _metadata(result)
-    assert meta["view_count"] == 8 and meta["missing_tables"] == "none"
+    assert meta["view_count"] == 8 + 3 and meta["missing_tables"] == "none"  # + the shared answers
     assert meta["role_state"] == "created with LOGIN" and meta["password_from_env"] is True
     assert PASSWORD not in repr(meta)
     assert meta["role_privileges"] == {
@@ -95,7 +95,7 @@ def test_rerun_is_idempotent_and_views_follow_tables(
     monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
     _run(built.url)
     meta = _metadata(_run(built.url))
-    assert meta["role_state"] == "updated with LOGIN" and meta["view_count"] == 8
+    assert meta["role_state"] == "updated with LOGIN" and meta["view_count"] == 8 + 3
     with _as_role(built.url, role) as conn:
         assert conn.execute("SELECT count(*) FROM bi.customer_metrics").fetchone()[0] == 11
 
@@ -162,6 +162,7 @@ def test_user_without_role_privileges_gets_views_and_a_note(
             )
         limited_url = psycopg.conninfo.make_conninfo(url, user=limited)
         meta = _metadata(_run(limited_url))
+        # daily_sales only: the shared answers read tables this database lacks
         assert meta["role_state"].startswith("not created") and meta["view_count"] == 1
         assert "daily_sales" not in meta["missing_tables"] and "monthly_sales" in meta["missing_tables"]
         with psycopg.connect(url) as conn:

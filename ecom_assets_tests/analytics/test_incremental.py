@@ -32,9 +32,10 @@ from ecom_assets_tests.conftest import create_database, drop_database
 from ecom_assets_tests.reliability.conftest import graph_keys, materialization_metadata, terminate_all
 
 SCALE, SEED = 0.3, 11
-START = generator.DEFAULT_START  # 2025-10-01
-BASE_END = START + dt.timedelta(days=28)  # 2025-10-29
-CHANGED_DAY = START + dt.timedelta(days=9)  # 2025-10-10
+# A month of the established shop: its launch weeks hold too few orders for change_day
+START = dt.date(2026, 3, 1)
+BASE_END = START + dt.timedelta(days=28)  # 2026-03-29
+CHANGED_DAY = START + dt.timedelta(days=9)  # 2026-03-10
 TABLES = [spec.name for spec in analytics_assets.TABLES]
 INCREMENTAL = [spec.name for spec in analytics_assets.TABLES if spec.facts]
 
@@ -130,7 +131,7 @@ def stages(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         day = BASE_END + dt.timedelta(days=1)
         land_days(day)
         stage("new day", day, day)
-        two = [day + dt.timedelta(days=1), day + dt.timedelta(days=2)]  # Oct 31 and Nov 1
+        two = [day + dt.timedelta(days=1), day + dt.timedelta(days=2)]  # Mar 31 and Apr 1
         land_days(*two)
         stage("two new days across a month boundary", two[0], two[1])
         as_of = two[1]
@@ -170,5 +171,5 @@ def test_first_build_is_full_then_incremental(stages: list[Stage]) -> None:
             assert s.metadata[table]["build"] == "incremental", (s.name, table, s.metadata[table])
             assert s.metadata[table]["changed_fact_days"] >= 1, (s.name, table)
     new_day = stages[1].metadata
-    assert new_day["daily_sales"]["changed_months"] == "2025-10"
-    assert stages[2].metadata["daily_sales"]["changed_months"] == "2025-10, 2025-11"
+    assert new_day["daily_sales"]["changed_months"] == "2026-03"
+    assert stages[2].metadata["daily_sales"]["changed_months"] == "2026-03, 2026-04"

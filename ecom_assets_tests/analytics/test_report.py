@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from decimal import Decimal as Dec
 from pathlib import Path
@@ -11,6 +12,7 @@ import psycopg
 
 from ecom_assets.defs.analytics import report
 from ecom_assets_tests.analytics.conftest import Built
+from ecom_assets_tests.links import markdown_links, unresolved
 
 
 def _metadata(built: Built) -> dict:
@@ -24,8 +26,9 @@ def test_report_file_and_metadata(built: Built) -> None:
     path = Path(meta["report_path"])
     assert path == built.data_dir / "output" / "business_questions.md"
     text = path.read_text(encoding="utf-8")
-    assert text == meta["report"]
-    assert "As of **2025-12-31**" in text
+    # the UI's copy names the definitions' file instead of a relative link that leads nowhere there
+    assert text.replace("[METRICS.md](METRICS.md)", f"`{path.with_name('METRICS.md')}`") == meta["report"]
+    assert "As of **31 Dec 2025**" in text
     assert meta["as_of"] == "2025-12-31"
     for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## Data problems"):
         assert heading in text
@@ -90,5 +93,31 @@ def test_report_flags_data_problems(built: Built) -> None:
     text = rep.markdown()
     assert "customers before registration: **1**" in text
     assert "rejected rows in staging.orders_rejects: **1**" in text
-    assert "125.33" in text and "2025-12" in text
-    assert "| CAMP_001 " in text and "-26.00" in text and "| 417.00 " in text
+    assert "**125.3 days**" in text and "Dec 2025" in text
+    assert "| CAMP_001 |" in text and "| \u221226.0% |" in text and "| $417.00 |" in text
+
+
+def test_report_reads_as_people_write_numbers_and_its_links_resolve(built: Built) -> None:
+    path = built.data_dir / "output" / "business_questions.md"
+    text = path.read_text(encoding="utf-8")
+    # acquisition buckets in their own order, not by count
+    rows = [
+        line.split("|")[1].strip() for line in text.split("## 5.")[1].splitlines() if line.startswith("| ")
+    ]
+    assert rows[1:] == [
+        "Before registration",
+        "Same day",
+        "Within week",
+        "Within month",
+        "After month",
+        "No purchase",
+    ]
+    # months as months, growth with its sign, ratios named and written as ratios, money with currency
+    section3 = text.split("## 3.")[1].split("## 4.")[0]
+    assert "| Dec 2025 |" in section3 and "2025-12-01" not in section3
+    assert re.search(r"\| [+\u2212]\d+\.\d% \|", section3)
+    section4 = text.split("## 4.")[1].split("## 5.")[0]
+    assert "ROAS (ratio)" in section4 and "Platform ROI (ratio)" in section4 and "\u00d7 |" in section4
+    assert "| $100.00 |" in section4  # CAMP_001's budget
+    assert unresolved(path.parent, markdown_links(text), path) == []
+    assert "[METRICS.md](METRICS.md)" in text and (path.parent / "METRICS.md").is_file()

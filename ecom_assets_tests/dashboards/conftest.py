@@ -9,8 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ecom_assets.defs.dashboards.assets import SQL_DIR
-from ecom_assets.lib import charts
+from ecom_assets.defs.dashboards import build, spec
 from ecom_assets_tests.conftest import create_database, drop_database
 from ecom_assets_tests.dashboards.fixtures import (
     EXTRA_BRANDS,
@@ -33,7 +32,7 @@ def analytics_url(admin_url: str) -> Iterator[str]:
 
 @dataclass
 class Built:
-    outputs: charts.Outputs
+    outputs: build.Outputs
     frames: dict
 
 
@@ -41,8 +40,8 @@ class Built:
 def built(analytics_url: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
     out_dir: Path = tmp_path_factory.mktemp("dashboards")
     with psycopg.connect(analytics_url) as conn:
-        frames = charts.load_frames(conn, SQL_DIR)
-        outputs = charts.write_dashboards(conn, SQL_DIR, out_dir)
+        frames = build.load_frames(conn)
+        outputs = build.write_dashboards(conn, out_dir)
     return Built(outputs, frames)
 
 
@@ -52,7 +51,7 @@ class Grown:
 
     url: str
     frames: dict
-    charts: dict[str, charts.ChartSpec]
+    charts: dict[str, spec.ChartSpec]
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +63,8 @@ def grown(admin_url: str) -> Iterator[Grown]:
             url, products=EXTRA_PRODUCTS, brands=EXTRA_BRANDS, campaigns=EXTRA_CAMPAIGNS, days=EXTRA_DAYS
         )
         with psycopg.connect(url) as conn:
-            frames = charts.load_frames(conn, SQL_DIR)
-        specs = {c.id: c for d in charts.build_dashboards(frames) for c in d.charts}
+            frames = build.load_frames(conn)
+        specs = {c.id: c for d in build.build_dashboards(frames) for c in d.charts}
         yield Grown(url, frames, specs)
     finally:
         drop_database(admin_url, url)

@@ -1,8 +1,8 @@
 """A hand-made analytics layer for the dashboard tests.
 
-The real analytics assets are written elsewhere; until they land, these tables have the
-METRICS.md column names (only those the dashboards read, plus their neighbours) and a few rows
-whose totals are worked out by hand below, so a test can say what the page must show.
+These tables have the METRICS.md column names (only those the dashboards and the shared
+answers read, plus their neighbours) and a few rows whose totals are worked out by hand below,
+so a test can say what the page must show.
 
 Hand-worked answers (recognized orders only, as the analytics tables already are):
 - net revenue = 150.00 + 80.50 + 269.49 = 499.99; gross profit = 60.00 + 30.25 + 100.00 = 190.25
@@ -12,7 +12,8 @@ Hand-worked answers (recognized orders only, as the analytics tables already are
 - loaded period: 2025-01-15 .. 2025-03-31 = 17 + 28 + 31 = 76 days, so days of supply by category:
   Electronics 50 / (14 / 76) = 271.43, Home 2 / (5 / 76) = 30.40, Sports 5 / (4 / 76) = 95.00
 - channels: Email ROI (60 - 100) / 100 = -40.00 %, Social (30.25 - 200) / 200 = -84.88 %,
-  Search (0 - 50) / 50 = -100.00 %
+  Search (0 - 50) / 50 = -100.00 %; one campaign each, so the ROI ranking is CMP1, CMP2, CMP3
+- shop-wide margin 190.25 / 499.99 = 38.05 %
 """
 
 from __future__ import annotations
@@ -23,19 +24,20 @@ from decimal import Decimal
 import psycopg
 from psycopg import sql
 
-from ecom_assets.lib import charts
+from ecom_assets.defs.dashboards import spec
 
 AS_OF = dt.date(2025, 3, 31)
 
-EXPECTED_KPIS = {
+EXPECTED_KPIS = {  # the tiles' headlines
     "net_revenue": "$499.99",
     "gross_profit": "$190.25",
     "orders": "6",
-    "customers": "3",
+    "buyers": "3",
     "avg_order_value": "$83.33",
-    "as_of": "2025-03-31",
+    "as_of": "31 Mar 2025",
 }
 EXPECTED_TOP_PRODUCTS = ["P1", "P2", "P4"]
+EXPECTED_ROI_RANKING = ["CMP1", "CMP2", "CMP3"]  # -40.00, -84.88, -100.00
 EXPECTED_CATEGORY_DAYS_OF_SUPPLY = {
     "Electronics": Decimal("271.43"),
     "Home": Decimal("30.40"),
@@ -65,7 +67,9 @@ CREATE TABLE analytics.customer_metrics (
     days_to_first_purchase integer, acquisition_bucket text, churn_risk text, churn_risk_score numeric);
 CREATE TABLE analytics.segment_metrics (
     customer_segment text PRIMARY KEY, customers bigint, buyers bigint,
-    total_lifetime_value numeric(14,2), avg_lifetime_value numeric(14,2));
+    total_lifetime_value numeric(14,2), avg_lifetime_value numeric(14,2),
+    share_of_customers_pct numeric, share_of_revenue_pct numeric, high_churn_risk bigint,
+    medium_churn_risk bigint, low_churn_risk bigint, no_purchase bigint);
 CREATE TABLE analytics.product_metrics (
     product_id text PRIMARY KEY, product_name text, category text, brand text, units_sold bigint,
     orders bigint, net_revenue numeric(14,2), cogs numeric(14,2), gross_profit numeric(14,2),
@@ -80,7 +84,7 @@ CREATE TABLE analytics.brand_metrics (
     cogs numeric(14,2), gross_profit numeric(14,2), margin_pct numeric, products bigint,
     avg_on_hand_units numeric, inventory_turnover numeric);
 CREATE TABLE analytics.campaign_attribution (
-    campaign_id text PRIMARY KEY, channel text, budget numeric(14,2), start_date date, end_date date,
+    campaign_id text PRIMARY KEY, campaign_name text, channel text, budget numeric(14,2), start_date date, end_date date,
     impressions bigint, clicks bigint, conversions bigint, roi numeric, attributed_orders bigint,
     attributed_revenue numeric(14,2), attributed_gross_profit numeric(14,2), roas numeric, roi_pct numeric)
 """
@@ -173,9 +177,9 @@ ROWS: dict[str, list[tuple]] = {
         ),
     ],
     "segment_metrics": [
-        ("Premium", 1, 1, "300.00", "300.00"),
-        ("Regular", 2, 2, "199.99", "100.00"),
-        ("Budget", 1, 0, "0.00", "0.00"),
+        ("Premium", 1, 1, "300.00", "300.00", "25.00", "60.00", 0, 0, 1, 0),
+        ("Regular", 2, 2, "199.99", "100.00", "50.00", "40.00", 0, 0, 2, 0),
+        ("Budget", 1, 0, "0.00", "0.00", "25.00", "0.00", 0, 0, 0, 1),
     ],
     "product_metrics": [
         (
@@ -261,6 +265,7 @@ ROWS: dict[str, list[tuple]] = {
     "campaign_attribution": [
         (
             "CMP1",
+            "Spring Sale 2025 - Email",
             "Email",
             "100.00",
             "2025-01-01",
@@ -277,6 +282,7 @@ ROWS: dict[str, list[tuple]] = {
         ),
         (
             "CMP2",
+            "New Year Deals 2025 - Social",
             "Social",
             "200.00",
             "2025-01-01",
@@ -293,6 +299,7 @@ ROWS: dict[str, list[tuple]] = {
         ),
         (
             "CMP3",
+            "Spring Refresh 2025 - Search",
             "Search",
             "50.00",
             "2025-03-01",
@@ -331,10 +338,10 @@ def create_analytics_fixture(url: str, *, empty: bool = False) -> None:
 
 
 # How far grow_analytics_fixture goes past each bound of the charts.
-EXTRA_PRODUCTS = charts.SCATTER_POINTS + 50
-EXTRA_CAMPAIGNS = charts.MAX_CAMPAIGNS + 7
-EXTRA_BRANDS = charts.MAX_BRANDS + 5
-EXTRA_DAYS = charts.STRIP_POINTS + 100
+EXTRA_PRODUCTS = spec.SCATTER_POINTS + 50
+EXTRA_CAMPAIGNS = spec.MAX_CAMPAIGNS + 7
+EXTRA_BRANDS = spec.MAX_BRANDS + 5
+EXTRA_DAYS = spec.STRIP_POINTS + 100
 
 
 def grow_analytics_fixture(url: str, *, products: int, brands: int, campaigns: int, days: int) -> None:
@@ -361,9 +368,10 @@ def grow_analytics_fixture(url: str, *, products: int, brands: int, campaigns: i
             (brands,),
         )
         conn.execute(
-            """INSERT INTO analytics.campaign_attribution (campaign_id, channel, budget, conversions,
-                   attributed_orders, attributed_revenue, attributed_gross_profit, roas, roi_pct)
-               SELECT 'CMPX' || (1000 + i), 'Email', 1000 + i, i, i, i * 10, i * 2, 0.5, -50 + i
+            """INSERT INTO analytics.campaign_attribution (campaign_id, campaign_name, channel, budget,
+                   conversions, attributed_orders, attributed_revenue, attributed_gross_profit, roas, roi_pct)
+               SELECT 'CMPX' || (1000 + i), 'Campaign ' || i, 'Email', 1000 + i, i, i, i * 10, i * 2, 0.5,
+                      -50 + i
                FROM generate_series(1, %s) AS i""",
             (campaigns,),
         )

@@ -35,14 +35,16 @@ def test_materialize_writes_both_files_and_reports_them(
     assert isinstance(md["html_path"].value, str) and isinstance(md["pdf_path"].value, str)
     assert html_path == data_dir / "output" / "dashboards.html" and html_path.is_file()
     assert pdf_path == data_dir / "output" / "dashboards.pdf" and pdf_path.read_bytes()[:5] == b"%PDF-"
-    assert md["pdf_pages"].value >= 3
-    assert md["charts"].value == 16
+    assert md["pdf_pages"].value == 5 and md["pdf_page_size"].value == "a4"
+    assert md["charts"].value == 15
     assert md["as_of"].value == "2025-03-31"
     assert md["orders"].value == 6
-    assert "| Net revenue | $499.99 |" in md["kpis"].value
+    assert "| Net revenue | $499.99 | $499.99 |" in md["kpis"].value
+    assert "| Buyers | 3 | of 4 customers |" in md["kpis"].value
     assert md["key_charts"].value.count("data:image/png;base64,") == 6
     assert Path(md["chart_exec_trend"].value).read_bytes()[:4] == b"\x89PNG"
     assert not list((data_dir / "output").glob("*.tmp"))
+    assert (data_dir / "output" / "METRICS.md").is_file()  # what the page's footer links
     # The page's JavaScript bundle is kept for the next run's process, per user, not per data dir.
     assert [p.suffix for p in (tmp_path / "xdg" / "ecom").iterdir()] == [".js"]
     assert not (data_dir / "cache").exists()

@@ -8,8 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ecom_assets.defs.dashboards.assets import SQL_DIR
-from ecom_assets.lib import charts
+from ecom_assets.defs.dashboards import build, spec
 from ecom_assets_tests.dashboards.browser import Browser, chromium_or_skip
 from ecom_assets_tests.dashboards.fixtures import EXPECTED_KPIS
 
@@ -46,7 +45,7 @@ def test_every_chart_renders_a_non_empty_svg(page: Browser, built) -> None:
                     marks: el.querySelectorAll('g.mark-rect path, g.mark-line path, g.mark-symbol path, g.mark-area path').length};
         })"""
     )
-    assert len(charts) == built.outputs.charts == 16
+    assert len(charts) == built.outputs.charts == 15
     for chart in charts:
         assert chart["rendered"], chart
         assert chart["width"] > 100 and chart["height"] > 50, chart
@@ -71,8 +70,8 @@ def test_kpi_tiles_equal_the_analytics_tables(page: Browser, analytics_url: str)
     assert shown["net_revenue"] == f"${revenue:,.2f}"
     assert shown["gross_profit"] == f"${profit:,.2f}"
     assert shown["orders"] == f"{orders:,}"
-    assert shown["customers"] == f"{buyers:,}"
-    assert shown["as_of"] == as_of.isoformat()
+    assert shown["buyers"] == f"{buyers:,}"
+    assert shown["as_of"] == f"{as_of.day} {as_of:%b %Y}"
 
 
 def test_segment_filter_narrows_the_acquisition_charts(page: Browser) -> None:
@@ -109,6 +108,23 @@ def test_screenshot_of_each_dashboard(page: Browser, artifacts_dir: Path) -> Non
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
 
 
+def test_the_header_and_tabs_stay_reachable(built) -> None:
+    """Opened at ``#customers`` and scrolled to the bottom, the tabs are still on screen."""
+    browser = Browser(chromium_or_skip())
+    try:
+        browser.goto(built.outputs.html_path.as_uri() + "#customers", "window.dashboardsReady === true")
+        tabs = "document.querySelector('nav').getBoundingClientRect().top"
+        assert browser.evaluate("document.querySelector('section.dashboard.active').id") == "customers"
+        assert 0 <= browser.evaluate(tabs) < 120
+        browser.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        assert browser.evaluate("window.scrollY") > 200  # the page did scroll...
+        assert 0 <= browser.evaluate(tabs) < 120  # ...and the tabs did not leave the window
+        browser.evaluate("document.querySelector('nav button[data-target=\"products\"]').click()")
+        assert browser.evaluate("window.scrollY") == 0 and browser.evaluate("location.hash") == "#products"
+    finally:
+        browser.close()
+
+
 def test_dragging_on_the_daily_strip_narrows_the_trend(page: Browser) -> None:
     """A real mouse drag (CDP input events) over the overview sets the trend's date range.
 
@@ -142,7 +158,7 @@ def test_dragging_on_the_daily_strip_narrows_the_trend(page: Browser) -> None:
 def test_the_page_past_every_bound_renders_in_the_browser(grown, tmp_path: Path) -> None:
     """The grown layer: a weekly strip, 100-day histogram bins, a cut scatter and campaign list."""
     with psycopg.connect(grown.url) as conn:
-        out = charts.write_dashboards(conn, SQL_DIR, tmp_path)
+        out = build.write_dashboards(conn, tmp_path)
     browser = Browser(chromium_or_skip())
     try:
         browser.goto(out.html_path.as_uri(), "window.dashboardsReady === true")
@@ -162,7 +178,7 @@ def test_the_page_past_every_bound_renders_in_the_browser(grown, tmp_path: Path)
         )
     finally:
         browser.close()
-    assert rendered == out.charts == 16
-    assert symbols == charts.SCATTER_POINTS
+    assert rendered == out.charts == 15
+    assert symbols == spec.SCATTER_POINTS
     assert bars == grown.frames["days_to_first"]["days_from"].nunique()  # one bar per SQL bin
     assert "Weekly" in strip_title

@@ -1,43 +1,32 @@
-"""The dashboard builder on the hand-made analytics layer: numbers, page and PDF (no browser)."""
+"""The dashboard builder on the hand-made analytics layer: numbers, page and PNGs (no browser)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from pypdf import PdfReader
-
-from ecom_assets.lib import charts, settings
+from ecom_assets.defs.dashboards import build
+from ecom_assets.lib import settings, vl_render
 from ecom_assets_tests.dashboards.fixtures import (
     EXPECTED_CATEGORY_DAYS_OF_SUPPLY,
     EXPECTED_CHANNEL_ROI,
     EXPECTED_KPIS,
+    EXPECTED_ROI_RANKING,
     EXPECTED_TOP_PRODUCTS,
 )
+from ecom_assets_tests.links import html_links, unresolved
 
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (Decimal("2.345"), "$2.35"),  # half-up, not banker's rounding
-        (Decimal("2.325"), "$2.33"),
-        (Decimal("1234567.8"), "$1,234,567.80"),
-        (Decimal("-40.005"), "-$40.01"),
-        (None, "n/a"),
-    ],
-)
-def test_format_money(value: Decimal | None, text: str) -> None:
-    assert charts.format_money(value) == text
+CHARTS = 15
 
 
 def test_kpis_are_the_hand_worked_values(built) -> None:
     kpis = built.outputs.kpis
-    assert {key: text for key, _, text in kpis.tiles()} == EXPECTED_KPIS
+    assert {key: headline for key, _, headline, _ in kpis.tiles()} == EXPECTED_KPIS
+    details = {key: detail for key, _, _, detail in kpis.tiles()}
+    assert details["buyers"] == "of 4 customers"  # the tile says what it counts
     assert kpis.net_revenue == Decimal("499.99")
     assert kpis.avg_order_value == Decimal("83.33")
     assert kpis.registered_customers == 4
@@ -45,9 +34,21 @@ def test_kpis_are_the_hand_worked_values(built) -> None:
 
 
 def test_top_products_need_five_units_and_rank_by_margin(built) -> None:
-    top = built.frames["top_products"]
+    top = built.frames["top_margin_products"]
     assert list(top["product_id"]) == EXPECTED_TOP_PRODUCTS  # P3 has 70 % but sold 4 units
     assert [Decimal(m) for m in top["margin_pct"]] == [Decimal("40.00"), Decimal("30.00"), Decimal("10.00")]
+    assert list(top["margin_rank"]) == [1, 2, 3]
+
+
+def test_campaigns_are_the_roi_ranking_by_name(built) -> None:
+    ranking = built.frames["campaign_roi_ranking"]
+    assert list(ranking["campaign_id"]) == EXPECTED_ROI_RANKING
+    chart = next(
+        c for d in build.build_dashboards(built.frames) for c in d.charts if c.id == "cust_campaigns"
+    )
+    spec = str(chart.spec())
+    assert "Spring Sale 2025 - Email" in spec and "'label': 'CMP1'" not in spec  # names, ids on hover
+    assert "'field': 'campaign_id'" in spec  # the id is in the tooltip
 
 
 def test_category_days_of_supply_over_the_loaded_period(built) -> None:
@@ -79,7 +80,13 @@ def test_acquisition_months_have_zeros_instead_of_gaps(built) -> None:
     assert sorted(set(acq["month"])) == [dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
 
 
-def test_html_is_self_contained(built) -> None:
+def test_products_that_run_out_first_sold_and_are_sorted_by_days_of_supply(built) -> None:
+    low = built.frames["low_supply"]
+    assert list(low["product_id"]) == ["P2", "P1", "P4"]  # 30.40, 126.67, 380.00 days; P3 sold 4
+    assert list(low["days_of_supply"]) == sorted(low["days_of_supply"])
+
+
+def test_html_is_self_contained_and_its_links_resolve(built) -> None:
     page = built.outputs.html_path.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.IGNORECASE)
     assert "<link" not in page.lower()
@@ -88,20 +95,28 @@ def test_html_is_self_contained(built) -> None:
         assert title in page
     for text in EXPECTED_KPIS.values():
         assert f'<div class="value">{text}</div>' in page
-    # Every chart has a container and a caption; 16 charts over the three dashboards.
-    assert built.outputs.charts == 16
-    assert page.count('class="chart"') == 16 and page.count('class="caption"') == 16
+    assert built.outputs.charts == CHARTS
+    assert page.count('class="chart"') == CHARTS and page.count('class="caption"') == CHARTS
+    # the definitions the footer links sit beside the page
+    assert 'href="METRICS.md"' in page
+    assert unresolved(built.outputs.html_path.parent, html_links(page)) == []
+    assert (
+        (built.outputs.html_path.parent / "METRICS.md")
+        .read_text(encoding="utf-8")
+        .startswith("# Metric definitions")
+    )
 
 
-def test_pdf_has_a_page_per_dashboard_with_the_kpis(built) -> None:
-    reader = PdfReader(io.BytesIO(built.outputs.pdf_path.read_bytes()))
-    assert len(reader.pages) >= 3
-    texts = [page.extract_text() for page in reader.pages]
-    for title in ("Executive summary", "Product performance", "Customer analytics"):
-        assert any(title in t for t in texts), title
-    for value in EXPECTED_KPIS.values():
-        assert all(value in t for t in texts), value  # every page header carries the KPI line
-    assert "P1 · Headphones" in "".join(texts)  # chart text is text, not pixels
+def test_on_screen_hints_stay_on_screen(built) -> None:
+    """Interaction hints are on the page, apart from the captions the PDF and PNGs carry."""
+    dashboards = build.build_dashboards(built.frames)
+    captions = " ".join(c.caption + " " + c.title for d in dashboards for c in d.charts).lower()
+    for word in ("drag", "scroll", "hover", "click"):
+        assert word not in captions, word
+    hints = {c.id: c.hint for d in dashboards for c in d.charts if c.hint}
+    assert set(hints) == {"exec_trend", "prod_scatter"}
+    page = built.outputs.html_path.read_text(encoding="utf-8")
+    assert all(f'<p class="hint">{h}</p>' in page for h in hints.values())
 
 
 def test_key_charts_as_png(built) -> None:
@@ -126,69 +141,62 @@ def test_key_charts_as_png(built) -> None:
 
 
 def test_rebuild_from_the_same_tables_is_the_same(built, analytics_url: str, tmp_path) -> None:
-    """No clock in the output: the page is byte-identical, the PDF says the same words.
+    """No clock in the output: the page and the PNGs are byte-identical.
 
     (The PDF's bytes are not stable: vl-convert orders its resource dictionaries differently
-    from run to run.)
+    from run to run; test_paper compares its words.)
     """
     import psycopg
 
-    from ecom_assets.defs.dashboards.assets import SQL_DIR
-
     with psycopg.connect(analytics_url) as conn:
-        again = charts.write_dashboards(conn, SQL_DIR, tmp_path)
+        again = build.write_dashboards(conn, tmp_path)
     assert again.html_path.read_bytes() == built.outputs.html_path.read_bytes()
     assert again.png_paths["cust_ltv"].read_bytes() == built.outputs.png_paths["cust_ltv"].read_bytes()
-
-    def texts(path):
-        return [p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages]
-
-    assert texts(again.pdf_path) == texts(built.outputs.pdf_path)
 
 
 def test_empty_analytics_tables_still_give_both_files(fresh_db_url: str, tmp_path) -> None:
     """Before the first order: zeros and n/a in the tiles, empty charts, no crash."""
     import psycopg
 
-    from ecom_assets.defs.dashboards.assets import SQL_DIR
     from ecom_assets_tests.dashboards.fixtures import create_analytics_fixture
 
     create_analytics_fixture(fresh_db_url, empty=True)
     with psycopg.connect(fresh_db_url) as conn:
-        out = charts.write_dashboards(conn, SQL_DIR, tmp_path)
-    tiles = {key: text for key, _, text in out.kpis.tiles()}
+        out = build.write_dashboards(conn, tmp_path)
+    tiles = {key: headline for key, _, headline, _ in out.kpis.tiles()}
     assert tiles == {
         "net_revenue": "$0.00",
         "gross_profit": "$0.00",
         "orders": "0",
-        "customers": "0",
+        "buyers": "0",
         "avg_order_value": "n/a",
-        "as_of": "2025-03-31",
+        "as_of": "31 Mar 2025",
     }
-    assert out.pdf_pages == 3 and out.html_path.stat().st_size > 500_000
+    assert out.pdf_pages == 5 and out.html_path.stat().st_size > 500_000
 
 
 def test_javascript_bundle_is_kept_on_disk(tmp_path) -> None:
     """Bundling takes seconds; a cache file saves it in the next process, a torn one is rebuilt."""
-    fresh = charts.javascript_bundle()  # no cache_dir: bundled in this process
+    version = "6.4"
+    fresh = vl_render.javascript_bundle(version)  # no cache_dir: bundled in this process
     ours = tmp_path / "ours"
     ours.mkdir()
-    name = f"vega-bundle-vlconvert{importlib.metadata.version('vl-convert-python')}-vl{charts.VEGA_LITE_VERSION}.js"
-    (ours / name).write_text("window.fromTheCache = 1;" + charts.BUNDLE_END, encoding="utf-8")
-    assert charts.javascript_bundle(ours) == "window.fromTheCache = 1;"  # read, not bundled
+    name = f"vega-bundle-vlconvert{importlib.metadata.version('vl-convert-python')}-vl{version}.js"
+    (ours / name).write_text("window.fromTheCache = 1;" + vl_render.BUNDLE_END, encoding="utf-8")
+    assert vl_render.javascript_bundle(version, ours) == "window.fromTheCache = 1;"  # read, not bundled
 
     torn = tmp_path / "torn"
     torn.mkdir()
     (torn / name).write_text(fresh[:1000], encoding="utf-8")  # a write cut short
-    assert charts.javascript_bundle(torn) == fresh
-    assert (torn / name).read_text(encoding="utf-8") == fresh + charts.BUNDLE_END
+    assert vl_render.javascript_bundle(version, torn) == fresh
+    assert (torn / name).read_text(encoding="utf-8") == fresh + vl_render.BUNDLE_END
     assert [p.name for p in torn.iterdir()] == [name]  # no temporary file left behind
 
     # a cache that cannot be written (here: a file where the folder should be) costs a rebuild,
     # never the dashboards
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
-    assert charts.javascript_bundle(blocked / "ecom") == fresh
+    assert vl_render.javascript_bundle(version, blocked / "ecom") == fresh
 
 
 def test_bundle_cache_is_per_user_not_per_data_dir(tmp_path, monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""The analytics layer: one asset per ``analytics.*`` table of shared/METRICS.md.
+"""The analytics layer: one asset per ``analytics.*`` table of docs/METRICS.md.
 
 Each table is built by the set-based SQL in ``sql/<table>.sql`` inside one transaction, so
 readers see the previous version until the new one commits and the BI views over the tables

@@ -18,6 +18,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from ecom_assets.defs.analytics import answers
 from ecom_assets.defs.analytics import assets as tables
 from ecom_assets.defs.resources import PostgresResource
 
@@ -154,6 +155,7 @@ def bi_access(context: dg.AssetExecutionContext, warehouse: PostgresResource) ->
     names = [spec.name for spec in tables.TABLES]
     with warehouse.get_connection() as conn:
         views = create_views(conn, names)
+        views += answers.create_bi_views(conn)  # the report's and dashboards' own queries
         can_manage = _can_manage_roles(conn)
         role_exists = (
             conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None

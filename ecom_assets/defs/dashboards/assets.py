@@ -4,16 +4,13 @@ Replaces the Looker Studio dashboards that reached the local database through a 
 rebuilt after every analytics run, no BI server, and the files open anywhere.
 """
 
-from pathlib import Path
-
 import dagster as dg
 
+from ecom_assets.defs.dashboards import build, paper
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import charts, settings
+from ecom_assets.lib import settings
 
-SQL_DIR = Path(__file__).parent / "sql"
-
-# The analytics tables the dashboards read (columns as shared/METRICS.md names them).
+# The analytics tables the dashboards read (columns as docs/METRICS.md names them).
 ANALYTICS_TABLES = (
     "daily_sales",
     "monthly_sales",
@@ -34,8 +31,9 @@ ANALYTICS_TABLES = (
     deps=[dg.AssetKey(["analytics", name]) for name in ANALYTICS_TABLES],
     description=(
         "Executive summary, product performance and customer analytics dashboards as one "
-        "self-contained HTML file (opens from file:// with no network) and a PDF of the same, "
-        "in $ECOM_DATA_DIR/output; the key charts are shown here as images."
+        "self-contained HTML file (opens from file:// with no network) and a PDF of the same "
+        "(A4 or US Letter landscape, ECOM_PDF_PAGE_SIZE), in $ECOM_DATA_DIR/output; the key charts "
+        "are shown here as images."
     ),
 )
 def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResource) -> dg.MaterializeResult:
@@ -45,7 +43,7 @@ def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResour
     """
     with warehouse.get_connection() as conn:
         conn.read_only = True
-        out = charts.write_dashboards(conn, SQL_DIR, settings.output_dir(), cache_dir=settings.cache_dir())
+        out = build.write_dashboards(conn, settings.output_dir(), cache_dir=settings.cache_dir())
     kpis = out.kpis
     context.log.info(f"dashboards: {out.html_path} and {out.pdf_path} ({out.charts} charts)")
     return dg.MaterializeResult(
@@ -56,11 +54,12 @@ def ecom_dashboards(context: dg.AssetExecutionContext, warehouse: PostgresResour
             "pdf_pages": out.pdf_pages,
             "charts": out.charts,
             "as_of": kpis.as_of.isoformat() if kpis.as_of else "n/a",
+            "pdf_page_size": paper.paper_size_name(),
             "net_revenue": float(kpis.net_revenue),
             "orders": kpis.orders,
             "kpis": dg.MetadataValue.md(
-                "| KPI | value |\n|---|---|\n"
-                + "\n".join(f"| {label} | {text} |" for _, label, text in kpis.tiles())
+                "| KPI | value | detail |\n|---|---:|---|\n"
+                + "\n".join(f"| {label} | {text} | {detail} |" for _, label, text, detail in kpis.tiles())
             ),
             "key_charts": dg.MetadataValue.md(out.markdown),
             **{f"chart_{cid}": dg.MetadataValue.path(str(p)) for cid, p in out.png_paths.items()},
