@@ -1,6 +1,6 @@
 """Old import path of the CLI's event-log storage, kept for existing ``dagster.yaml`` files.
 
-``ecom`` versions before 0.2 wrote ``module: ecom_assets.lib.dagster_storage`` into
+Earlier versions of ``ecom`` wrote ``module: ecom_assets.lib.dagster_storage`` into
 ``$DAGSTER_HOME/dagster.yaml``. The class now lives with the rest of the Dagster-side
 plumbing in ``ecom_assets.instance.sqlite_event_log``; ``lib/`` stays plain Python, so this
 module imports it (and Dagster) only when a name is looked up (PEP 562), never on import.
