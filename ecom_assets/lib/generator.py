@@ -29,7 +29,6 @@ import datetime as dt
 import functools
 import io
 import math
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ecom_assets.lib.contracts import SOURCE_TABLES
+from ecom_assets.lib.progress import Progress
 
 DEFAULT_START = dt.date(2025, 10, 1)
 DEFAULT_END = dt.date(2026, 10, 31)
@@ -1332,13 +1332,14 @@ def generate(
     seed: int = 42,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
 ) -> GenerateReport:
     """Write a full export (one CSV per source table) for ``start .. end`` (``end`` = as-of date).
 
     Dimension files hold every version that took effect by ``end``; event files hold the rows of
     every day in the window, drawn day by day and written in batches of days (at most about
-    ``FLUSH_ROWS`` rows), so memory stays flat.
+    ``FLUSH_ROWS`` rows), so memory stays flat. ``progress``: a ``lib.progress.Progress`` that
+    gets one step per month (``True``: one line per month on stderr; ``False``: nothing).
     """
     t0 = time.perf_counter()
     start = start or DEFAULT_START
@@ -1368,14 +1369,17 @@ def generate(
                 parts.clear()
         pending_rows = 0
 
+    if not isinstance(progress, Progress):
+        progress = Progress("lines" if progress else "quiet")
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    progress.step("generate", total=months, unit="months")
     month, month_t0, month_rows = None, time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
     try:
         for ordinal in _days(start, end):
             day = dt.date.fromordinal(ordinal)
             if month is not None and (day.year, day.month) != month:
                 flush()
-                if progress:
-                    _progress(month, month_rows, time.perf_counter() - month_t0)
+                progress.advance(1, _month_line(month, month_rows, time.perf_counter() - month_t0))
                 month_t0, month_rows = time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
             month = (day.year, day.month)
             for name, cols in world.day_data(ordinal).items():
@@ -1386,8 +1390,9 @@ def generate(
             if pending_rows >= FLUSH_ROWS:  # batches of days: text in few large passes, memory flat
                 flush()
         flush()
-        if progress and month is not None:
-            _progress(month, month_rows, time.perf_counter() - month_t0)
+        if month is not None:
+            progress.advance(1, _month_line(month, month_rows, time.perf_counter() - month_t0))
+        progress.done(f"{months} months into {out}")
     finally:
         for name, f in files.items():
             report.bytes[name] = f.close()
@@ -1431,7 +1436,7 @@ def _versions_until(name: str, table: pa.Table, end: dt.date, first_version: np.
     return table.filter(keep)
 
 
-def _progress(month: tuple[int, int], rows: dict[str, int], seconds: float) -> None:
+def _month_line(month: tuple[int, int], rows: dict[str, int], seconds: float) -> str:
     label = f"{month[0]}-{month[1]:02d}"
     parts = ", ".join(f"{rows[n]:,} {n}" for n in EVENT_FILES)
-    print(f"generate {label} ({calendar.month_abbr[month[1]]}): {parts} in {seconds:.1f} s", file=sys.stderr)
+    return f"generate {label} ({calendar.month_abbr[month[1]]}): {parts} in {seconds:.1f} s"
