@@ -24,7 +24,7 @@ from collections.abc import Iterable
 MASK = "***"
 
 # Environment variables whose values are secrets (their values are masked wherever they occur).
-SECRET_ENV = (
+MASKED_ENV = (
     "PGPASSWORD",
     "ECOM_DB_PASSWORD",
     "ECOM_BI_PASSWORD",
@@ -34,7 +34,7 @@ SECRET_ENV = (
     "ECOM_ALERT_WEBHOOK_URL",
 )
 # Values shorter than this are not searched for (masking every "a" in a text helps nobody).
-MIN_SECRET_LENGTH = 4
+MIN_MASKED_LENGTH = 4
 
 # The password runs to the last "@" of the authority: an unencoded "@" in it is masked too.
 _URL_USERINFO = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^\s:/@?#'\"]*):[^\s/?#'\"]*@", re.I)
@@ -48,7 +48,7 @@ _KEYWORD_PASSWORD = re.compile(
 def mask(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every password and secret value replaced by ``***`` (module docstring).
 
-    ``secrets`` adds values to hide besides those of :data:`SECRET_ENV` in the environment.
+    ``secrets`` adds values to hide besides those of :data:`MASKED_ENV` in the environment.
     """
     if not text:
         return text
@@ -65,9 +65,9 @@ def mask_url(url: str) -> str:
 
 
 def _secret_values(extra: Iterable[str] | None) -> set[str]:
-    values = {os.environ.get(name, "") for name in SECRET_ENV}
+    values = {os.environ.get(name, "") for name in MASKED_ENV}
     values.update(extra or ())
-    return {v for v in values if len(v) >= MIN_SECRET_LENGTH}
+    return {v for v in values if len(v) >= MIN_MASKED_LENGTH}
 
 
 def _masked_value(value: str) -> str:
