@@ -10,7 +10,8 @@ workspace.yaml`` from the checkout), and copied as the demo printed it opened an
 - no warnings at start: the code location has no name of its own to disagree with, and
   ``dagster dev``'s notice that ``dg dev`` supersedes it is not for our users (``dg`` needs a
   project checkout);
-- the first-run pop-up dismissed (``setNuxSeen``) before the address is printed.
+- the first-run pop-up dismissed (``setNuxSeen``) before the address is printed;
+- its output passes through the command's masked stdout, like everything ``ecom`` prints.
 
 Ctrl-C (or SIGTERM to ``ecom ui``) stops the webserver, the daemon and the code server:
 ``dagster dev`` runs in a process group of its own, which gets SIGINT, then SIGKILL after 30 s.
@@ -24,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -97,8 +99,19 @@ def serve(host: str = "127.0.0.1", port: int = 3000, open_browser: bool = False)
     env = environment()
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"starting the Dagster UI on the CLI's runs (DAGSTER_HOME={env['DAGSTER_HOME']})", flush=True)
-    # Its own process group, so stopping it reaches the webserver, daemon and code server too.
-    proc = subprocess.Popen(command(host, port), env=env, start_new_session=True)
+    # Its own process group, so stopping it reaches the webserver, daemon and code server too;
+    # its output is copied through this command's (masked) stdout.
+    proc = subprocess.Popen(
+        command(host, port),
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+    copier = threading.Thread(target=_copy_output, args=(proc,), daemon=True)
+    copier.start()
     try:
         if not wait_until_serving(base, proc):
             code = proc.poll()
@@ -114,6 +127,13 @@ def serve(host: str = "127.0.0.1", port: int = 3000, open_browser: bool = False)
     finally:
         if proc.poll() is None:
             _stop(proc)
+        copier.join(5)
+
+
+def _copy_output(proc: subprocess.Popen) -> None:
+    for line in proc.stdout:  # type: ignore[union-attr]
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def _interrupt(signum: int, frame: object) -> None:
