@@ -1,4 +1,12 @@
 # One image for the code server, the webserver and the daemon (they must run the same code).
+# The package is installed from its wheel, as `pip install` would for a user: the image holds no
+# source tree, so what runs is exactly what the wheel ships (tests: ecom_assets_tests/deploy/).
+FROM python:3.11-slim AS wheel
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY ecom_assets ./ecom_assets
+RUN pip wheel --no-deps --no-cache-dir --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,17 +16,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DAGSTER_HOME=/opt/dagster/home \
     ECOM_DATA_DIR=/data
 
-WORKDIR /opt/dagster/app
-COPY pyproject.toml README.md ./
-COPY ecom_assets ./ecom_assets
-RUN pip install . \
-    && mkdir -p "$DAGSTER_HOME" /data \
+COPY --from=wheel /wheels /tmp/wheels
+RUN pip install /tmp/wheels/*.whl \
+    && rm -rf /tmp/wheels \
+    && mkdir -p "$DAGSTER_HOME" /data /opt/dagster/app/docker \
     && useradd --system --uid 10001 --home-dir /opt/dagster dagster \
     && chown -R dagster "$DAGSTER_HOME" /data
 
 COPY docker/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
-COPY workspace.yaml ./
-COPY docker/workspace.yaml ./docker/workspace.yaml
+COPY docker/workspace.yaml /opt/dagster/app/docker/workspace.yaml
+WORKDIR /opt/dagster/app
 
 USER dagster
 EXPOSE 3000 4000

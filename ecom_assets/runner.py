@@ -7,14 +7,13 @@ month range covering the requested days (single-run backfill), the others run on
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dagster as dg
 
-from ecom_assets.lib import landing, postgres, settings, window
+from ecom_assets.instance import local
+from ecom_assets.lib import landing, postgres, progress, settings, window
 
 
 @dataclass
@@ -43,40 +42,13 @@ class RunSummary:
         return self.success and not self.failed_assets and not any(b for *_, b in self.failed_checks)
 
 
-def dagster_home() -> Path:
-    """``DAGSTER_HOME``, defaulting to ``$ECOM_DATA_DIR/dagster_home`` so the UI sees CLI runs."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(settings.data_dir() / "dagster_home")
-        os.environ["DAGSTER_HOME"] = home
-    Path(home).mkdir(parents=True, exist_ok=True)
-    config = Path(home) / "dagster.yaml"
-    if not config.exists() or config.read_text() in OLD_LOCAL_INSTANCE_YAML:
-        config.write_text(local_instance_yaml(Path(home)))
-    return Path(home)
-
-
-# What earlier versions wrote as the CLI's dagster.yaml: upgraded in place (a file the user
-# edited, or a deployment's own, is never touched).
-OLD_LOCAL_INSTANCE_YAML = ("telemetry:\n  enabled: false\n",)
-
-
-def local_instance_yaml(home: Path) -> str:
-    """The CLI's own local instance: SQLite storage beside the data, its event log through
-    ``lib/dagster_storage.py`` (the same files without an fsync'd open and close per event), and
-    no telemetry banner in the middle of `ecom demo`. A deployment brings its own dagster.yaml."""
-    runs = (home.resolve() / "history" / "runs").as_posix()
-    return (
-        "# Written by `ecom` for its local runs; `dagster dev` with this DAGSTER_HOME reads the same.\n"
-        "# Delete the event_log_storage entry for Dagster's stock SQLite event log (docs/OPERATIONS.md).\n"
-        "telemetry:\n"
-        "  enabled: false\n"
-        "event_log_storage:\n"
-        "  module: ecom_assets.lib.dagster_storage\n"
-        "  class: LocalSqliteEventLogStorage\n"
-        "  config:\n"
-        f"    base_dir: {json.dumps(runs)}\n"
-    )
+# The CLI's local instance lives in ecom_assets.instance.local; these names stay importable here.
+dagster_home = local.dagster_home
+local_instance_yaml = local.local_instance_yaml
+OLD_LOCAL_INSTANCE_YAML = local.OLD_LOCAL_INSTANCE_YAML
+# The job `ecom run` executes: every asset bar the generator (defs/ops/jobs.py), so the run list,
+# the alerts and the UI name CLI runs after what they ran instead of Dagster's `__ASSET_JOB`.
+PIPELINE_JOB = "pipeline_job"
 
 
 def load_definitions() -> dg.Definitions:
@@ -115,10 +87,13 @@ def run_graph(
     instance: dg.DagsterInstance | None = None,
     tags: dict[str, str] | None = None,
     asset_selection: list[dg.AssetKey] | None = None,
+    *,
+    progress_to: progress.Progress | None = None,
 ) -> RunSummary:
     """Materialize every asset over the landed days in ``[start, end]`` (default: all of them).
 
-    ``asset_selection`` narrows the run (tests leave out the dashboards' browser rendering).
+    ``asset_selection`` narrows the run (tests leave out the dashboards' browser rendering);
+    ``progress_to`` gets one step per finished asset while the run goes (``defs/ops/progress.py``).
     """
     import time
 
@@ -140,15 +115,17 @@ def run_graph(
     if instance is None:
         dagster_home()
         instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = defs.resolve_job_def(PIPELINE_JOB)
     log_level = os.environ.get("ECOM_LOG_LEVEL", "WARNING").upper()
-    result = job.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        instance=instance,
-        tags=run_tags,
-        raise_on_error=False,
-        asset_selection=asset_selection or pipeline_assets(defs),
-    )
+    loggers = {"console": {"config": {"log_level": log_level}}, "ecom_progress": {}}
+    with progress.reporting_to(progress_to or progress.Progress.silent()):
+        result = job.execute_in_process(
+            run_config={"loggers": loggers},
+            instance=instance,
+            tags=run_tags,
+            raise_on_error=False,
+            asset_selection=asset_selection or pipeline_assets(defs),
+        )
     summary = summarise(result, time.perf_counter() - t0, defs)
     summary.data = _data_handling()
     return summary
@@ -156,13 +133,20 @@ def run_graph(
 
 def _data_handling() -> list[str]:
     """Normalizations and rejects by class, from the warehouse (empty when it cannot be read)."""
+    import psycopg
+
     from ecom_assets.defs.staging.summary import data_handling
 
     try:
         with postgres.connect(postgres.resolve_url()) as conn:
             return data_handling(conn).lines()
-    except Exception:  # noqa: BLE001 - the run's own result is what matters; this is extra
+    except (psycopg.Error, postgres.DatabaseUnavailable):  # the run's own result is what matters
         return []
+
+
+def run_url(run_id: str) -> str:
+    """Where a run is seen in the UI (``ECOM_UI_URL``)."""
+    return f"{settings.ui_url()}/runs/{run_id}"
 
 
 def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Definitions) -> RunSummary:
@@ -251,3 +235,4 @@ def print_summary(summary: RunSummary) -> None:
     outputs = [o for a in summary.assets for o in a.outputs]
     for o in outputs:
         print(f"  output: {o}")
+    print(f"  in the UI: {run_url(summary.run_id)}  (start it with `ecom ui`)")

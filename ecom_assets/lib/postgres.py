@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from ecom_assets.lib import settings
+from ecom_assets.lib import masking, settings
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def redact_url(url: str) -> str:
-    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db`` for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db`` for messages and logs
+    (every form of password: :func:`ecom_assets.lib.masking.mask`)."""
+    return masking.mask_url(url)
 
 
 # ---------------------------------------------------------------- embedded server
@@ -158,12 +159,22 @@ def connect(
         )
     except psycopg.OperationalError as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {redact_url(url)}: {detail}") from None
+        raise DatabaseUnavailable(
+            masking.mask(f"cannot connect to PostgreSQL at {redact_url(url)}: {detail}", [_password(url)])
+        ) from None
     try:
         with conn:
             yield conn
     finally:
         conn.close()
+
+
+def _password(url: str) -> str:
+    """The password a URL or keyword string carries (to mask it in a server's error text)."""
+    try:
+        return psycopg.conninfo.conninfo_to_dict(url).get("password") or ""
+    except psycopg.ProgrammingError:
+        return ""
 
 
 def ensure_schemas(conn: psycopg.Connection, schemas: Sequence[str] = SCHEMAS) -> None:

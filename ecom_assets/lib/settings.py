@@ -5,34 +5,38 @@ Every knob a user can turn lives here, so the README's table of variables has on
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
+
+import dotenv
 
 ENV_DATABASE_URL = "ECOM_DATABASE_URL"
 ENV_DATA_DIR = "ECOM_DATA_DIR"
 ENV_EMBEDDED_DIR = "ECOM_EMBEDDED_PG_DIR"
 ENV_START_DATE = "ECOM_START_DATE"
 ENV_WORK_MEM = "ECOM_PG_WORK_MEM"
+ENV_UI_URL = "ECOM_UI_URL"
+ENV_RUN_DEADLINE = "ECOM_RUN_DEADLINE"
 
 DEFAULT_START_DATE = "2025-10-01"
 # Memory per sort/hash node of the pipeline's queries. PostgreSQL's default (4MB) sends the
 # backfill's DISTINCT ON sorts and dimension hash joins to disk (bench/BENCHMARKS.md).
 DEFAULT_WORK_MEM = "256MB"
+# Where people open the Dagster UI: links in alerts and in the CLI's output point there.
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+# How long after the daily schedule's tick the daily run must have succeeded (a run takes
+# minutes; four hours leaves room for a retry and a slow day before anyone is paged).
+DEFAULT_RUN_DEADLINE = "4h"
 
 
 def load_dotenv(path: Path | None = None) -> None:
-    """Read ``KEY=VALUE`` lines of ``.env`` into the environment; real env vars win."""
+    """Read ``.env`` (python-dotenv: quotes, ``export``, ``${VAR}`` expansion, multi-line
+    values) into the environment; real environment variables win."""
     path = path or Path.cwd() / ".env"
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip().strip('"').strip("'")
-        os.environ.setdefault(key, value)
+    if path.is_file():
+        dotenv.load_dotenv(path, override=False)
 
 
 def data_dir() -> Path:
@@ -64,6 +68,26 @@ def work_mem() -> str | None:
     """``work_mem`` for the pipeline's sessions (``ECOM_PG_WORK_MEM``; empty: the server's own)."""
     value = os.environ.get(ENV_WORK_MEM, DEFAULT_WORK_MEM).strip()
     return value or None
+
+
+def ui_url() -> str:
+    """The Dagster UI's address as its users reach it (``ECOM_UI_URL``), without a trailing slash."""
+    return (os.environ.get(ENV_UI_URL) or DEFAULT_UI_URL).rstrip("/")
+
+
+def run_deadline() -> dt.timedelta:
+    """``ECOM_RUN_DEADLINE`` (``4h``, ``90m``, ``1h30m``; a bare number is hours)."""
+    raw = (os.environ.get(ENV_RUN_DEADLINE) or DEFAULT_RUN_DEADLINE).strip().lower()
+    return parse_duration(raw, ENV_RUN_DEADLINE)
+
+
+def parse_duration(raw: str, name: str) -> dt.timedelta:
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        return dt.timedelta(hours=float(raw))
+    m = re.fullmatch(r"(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?", raw)
+    if not raw or m is None or not any(m.groups()):
+        raise ValueError(f"{name}={raw!r}: expected a duration such as 4h, 90m or 1h30m")
+    return dt.timedelta(hours=int(m.group(1) or 0), minutes=int(m.group(2) or 0))
 
 
 def configured_database_url() -> str | None:

@@ -1,20 +1,24 @@
-"""Failed runs and failed blocking checks reach the webhook or the log file, token never logged."""
+"""Alerts reach a chat channel as Slack's incoming webhooks accept them, or the log file; the
+webhook's token is never logged; every sensor ticks on each instance the project configures."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.events import DagsterEventType
 
-from ecom_assets.defs.ops import alerts
+from ecom_assets.definitions import defs
+from ecom_assets.defs.ops import alerts, run_alerts
+from ecom_assets_tests.ops.conftest import SLACK_TOKEN, SlackHook
 
-SECRET = "s3cr3t-T0KEN"
+SECRET = SLACK_TOKEN.rsplit("/", 1)[1]
+release = threading.Event()
 
 
 @dg.asset(group_name="t")
@@ -29,7 +33,7 @@ def prices_positive() -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=prices)
 def prices_warn_only() -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=False, description="warn-level, not alerted by the check sensor")
+    return dg.AssetCheckResult(passed=False, description="warn-level: not a blocking failure")
 
 
 @dg.asset(group_name="t")
@@ -37,119 +41,189 @@ def broken() -> None:
     raise ValueError("relation staging.orders does not exist")
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict]] = []
+@dg.asset(
+    group_name="t",
+    check_specs=[dg.AssetCheckSpec("stock_known", asset="stock", blocking=True)],
+)
+def stock() -> dg.MaterializeResult:
+    """As the pipeline's assets do: the check result returned with the materialization."""
+    return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(check_name="stock_known", passed=False, description="2 unknown SKUs")
+        ]
+    )
 
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Hook.received.append((self.path, json.loads(body)))
-        self.send_response(204)
-        self.end_headers()
 
-    def log_message(self, *args: object) -> None:
-        pass
+@dg.asset(group_name="t")
+def zz_trailing() -> None:
+    """Keeps its run going (after `stock`'s step) until the test lets it finish."""
+    assert release.wait(120)
 
 
 @pytest.fixture
-def webhook() -> Iterator[str]:
-    _Hook.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hooks/{SECRET}?token={SECRET}"
-    server.shutdown()
+def hook(slack: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"{slack}/services/{SLACK_TOKEN}"
+    monkeypatch.setenv("ECOM_ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("ECOM_UI_URL", "https://dagster.example.com/")
+    return url
 
 
-def _failed_run(instance: dg.DagsterInstance) -> dg.DagsterRun:
-    result = dg.materialize([broken], instance=instance, raise_on_error=False)
-    assert not result.success
-    return instance.get_run_by_id(result.run_id)
+def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None) -> str | None:
+    """One evaluation as the daemon's gRPC call makes it; returns the new cursor."""
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs())
+    return sensor.evaluate_tick(context).cursor
 
 
-def _run_failure_context(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dg.RunFailureSensorContext:
-    failure = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.RUN_FAILURE).records
-    return dg.build_run_status_sensor_context(
-        sensor_name="run_failure_alert",
-        dagster_instance=instance,
-        dagster_run=run,
-        dagster_event=failure[0].event_log_entry.dagster_event,
-    ).for_run_failure()
+def test_the_webhook_server_enforces_slacks_rules(slack: str) -> None:
+    def post(path: str, body: bytes, content_type: str = "application/json") -> tuple[int, str]:
+        req = urllib.request.Request(f"{slack}{path}", data=body, headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    good = f"/services/{SLACK_TOKEN}"
+    assert post(good, b'{"text": "hello"}') == (200, "ok")
+    assert post(good, b'{"kind": "run_failure", "run_id": "r1"}') == (
+        400,
+        "missing_text_or_fallback_or_attachments",
+    )
+    assert post(good, b'{"text": "  "}') == (400, "missing_text_or_fallback_or_attachments")
+    assert post(good, b"text=hello", "application/x-www-form-urlencoded") == (400, "invalid_payload")
+    assert post(good, b"{not json") == (400, "invalid_payload")
+    assert post(good, json.dumps({"text": "x" * 40_001}).encode()) == (400, "msg_too_long")
+    assert post("/services/T0000/B0000/revoked", b'{"text": "hello"}') == (404, "no_service")
+    assert SlackHook.accepted == [{"text": "hello"}]
 
 
-def test_run_failure_goes_to_the_log_file_by_default(
-    pg_instance: dg.DagsterInstance, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("ECOM_ALERT_WEBHOOK_URL", raising=False)
-    monkeypatch.delenv("ECOM_ALERT_LOG", raising=False)
-    run = _failed_run(pg_instance)
-    alerts.run_failure_alert(_run_failure_context(pg_instance, run))
-    lines = (data_dir / "alerts.log").read_text().splitlines()
-    assert len(lines) == 1
-    alert = json.loads(lines[0])
-    assert alert["kind"] == "run_failure"
-    assert alert["run_id"] == run.run_id
-    assert alert["job"] == run.job_name
-    assert alert["asset"] == "broken"
-    assert "relation staging.orders does not exist" in alert["error"]
-
-
-def test_run_failure_posts_to_the_webhook_without_logging_its_token(
-    pg_instance: dg.DagsterInstance,
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_run_failure_alert_names_the_job_step_partition_and_links_the_run(
+    instance: dg.DagsterInstance,
+    hook: str,
     data_dir: Path,
-    webhook: str,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
+    partitioned: bool,
 ) -> None:
-    monkeypatch.setenv("ECOM_ALERT_WEBHOOK_URL", webhook)
-    run = _failed_run(pg_instance)
-    alerts.run_failure_alert(_run_failure_context(pg_instance, run))
-    assert len(_Hook.received) == 1
-    path, alert = _Hook.received[0]
-    assert SECRET in path  # the token reached the receiver...
-    assert alert["run_id"] == run.run_id and alert["asset"] == "broken"
+    # the sensor as the daemon ticks it: the first tick starts from now...
+    cursor = _tick(run_alerts.run_failure_alert, instance, None)
+    tags = {"dagster/partition": "2026-11-01"} if partitioned else {}
+    result = dg.materialize([broken], instance=instance, raise_on_error=False, tags=tags)
+    assert not result.success
+    # ...the next one finds the failed run (an in-process run, as `ecom run` makes them)
+    _tick(run_alerts.run_failure_alert, instance, cursor)
+    assert len(SlackHook.accepted) == 1, SlackHook.refused
+    alert = SlackHook.accepted[0]
+    first_line, link = alert["text"].splitlines()
+    assert first_line.startswith("[ecom] materialization of broken failed")
+    assert "step broken failed: ValueError: relation staging.orders does not exist" in first_line
+    assert ("(partition 2026-11-01)" in first_line) is partitioned
+    assert link == f"Run: https://dagster.example.com/runs/{result.run_id}"
+    assert alert["kind"] == "run_failure" and alert["run_id"] == result.run_id
+    assert alert["asset"] == "broken" and alert["partition"] == ("2026-11-01" if partitioned else None)
     assert not (data_dir / "alerts.log").exists()
-    out = capsys.readouterr()
-    assert SECRET not in caplog.text + out.out + out.err  # ...and nothing logged it
-    assert alerts.describe_destination().startswith("webhook http://127.0.0.1:")
+    assert SECRET not in caplog.text
+
+
+def test_a_failed_blocking_check_is_named_as_the_cause(instance: dg.DagsterInstance, hook: str) -> None:
+    result = dg.materialize(
+        [prices, prices_positive, prices_warn_only], instance=instance, raise_on_error=False
+    )
+    run = instance.get_run_by_id(result.run_id)
+    payload = run_alerts.run_failure_message(instance, run, None)
+    assert "blocking check prices prices_positive failed: 3 rows with price <= 0" in payload["text"]
+    assert {(c["check"], c["blocking"]) for c in payload["failed_checks"]} == {
+        ("prices_positive", True),
+        ("prices_warn_only", False),
+    }
+    assert alerts.send_alert(payload).startswith("webhook http://127.0.0.1:")
+    assert SlackHook.accepted[0]["text"] == payload["text"]
+
+
+def test_blocking_check_alert_reports_while_the_run_goes_on(
+    instance: dg.DagsterInstance, hook: str, data_dir: Path
+) -> None:
+    release.clear()
+    cursor = _tick(run_alerts.blocking_check_alert, instance, None)  # nothing running yet
+    assert SlackHook.accepted == []
+    results: list[dg.ExecuteInProcessResult] = []
+    runner = threading.Thread(
+        target=lambda: results.append(
+            dg.materialize([stock, zz_trailing], instance=instance, raise_on_error=False)
+        )
+    )
+    runner.start()
+    try:
+        for _ in range(600):  # until the check has failed and `zz_trailing` holds the run open
+            running = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+            if running and run_alerts.failed_checks(instance, running[0].dagster_run.run_id)[0]:
+                break
+            release.wait(0.1)
+        cursor = _tick(run_alerts.blocking_check_alert, instance, cursor)
+        assert [a["check"] for a in SlackHook.accepted] == ["stock_known"]
+        _tick(run_alerts.blocking_check_alert, instance, cursor)  # not twice
+        assert len(SlackHook.accepted) == 1
+    finally:
+        release.set()
+        runner.join(120)
+    alert = SlackHook.accepted[0]
+    assert alert["kind"] == "blocking_check_failed" and alert["run_id"] == results[0].run_id
+    assert alert["text"].startswith(
+        "[ecom] blocking check stock stock_known failed in materialization of stock, zz_trailing: "
+        "2 unknown SKUs."
+    )
+    assert alert["text"].endswith(f"Run: https://dagster.example.com/runs/{results[0].run_id}")
+    assert not results[0].success  # the run ends failed: run_failure_alert takes it from there
+
+
+def test_every_sensor_ticks_on_each_instance(instance: dg.DagsterInstance, data_dir: Path) -> None:
+    """Two daemon-style ticks of every sensor of the code location, cursor carried over: the
+    CLI's run-sharded SQLite storage once failed the check sensor on every tick."""
+    sensors = {s.name: s for s in defs().sensors}
+    assert set(sensors) >= {
+        "run_failure_alert",
+        "blocking_check_alert",
+        "freshness_alert",
+        "missed_run_alert",
+    }
+    dg.materialize([prices], instance=instance)
+    for sensor in sensors.values():
+        cursor = _tick(sensor, instance, None)
+        _tick(sensor, instance, cursor)
+    assert not (data_dir / "alerts.log").exists(), (data_dir / "alerts.log").read_text()
+
+
+def test_a_refusing_webhook_leaves_the_alert_in_the_log_file_without_its_token(
+    slack: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ECOM_ALERT_WEBHOOK_URL", f"{slack}/services/T0000/B0000/revoked-{SECRET}")
+    log = logging.getLogger("ecom.test.alerts")
+    where = alerts.send_alert(alerts.message("run_failure", "daily_job failed", run_id="r1"), log)
+    assert where == f"file {data_dir / 'alerts.log'}"
+    alert = json.loads((data_dir / "alerts.log").read_text())
+    assert alert["webhook_error"] == "HTTP 404 no_service"
+    assert alert["text"] == "[ecom] daily_job failed" and alert["run_id"] == "r1"
+    assert SECRET not in caplog.text and SECRET not in json.dumps(alert)
+    assert f"alert to webhook http://127.0.0.1:{slack.rsplit(':', 1)[1]}/... failed" in caplog.text
 
 
 def test_unreachable_webhook_falls_back_to_the_log_file(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import logging
-
     monkeypatch.setenv("ECOM_ALERT_WEBHOOK_URL", f"http://127.0.0.1:9/{SECRET}")
-    log = logging.getLogger("ecom.test.alerts")
-    where = alerts.send_alert({"kind": "run_failure", "run_id": "r1"}, log)
+    where = alerts.send_alert(alerts.message("run_failure", "x", run_id="r1"))
     assert where == f"file {data_dir / 'alerts.log'}"
     alert = json.loads((data_dir / "alerts.log").read_text())
-    assert alert["run_id"] == "r1" and alert["webhook_error"]
-    assert SECRET not in caplog.text and SECRET not in json.dumps(alert)
-    assert "alert to webhook http://127.0.0.1:9/... failed" in caplog.text
+    assert alert["webhook_error"] and SECRET not in json.dumps(alert)
 
 
-def test_failed_blocking_check_is_alerted_once(
-    pg_instance: dg.DagsterInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_without_a_webhook_alerts_go_to_the_log_file(
+    instance: dg.DagsterInstance, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    log_file = tmp_path / "custom" / "alerts.jsonl"
     monkeypatch.delenv("ECOM_ALERT_WEBHOOK_URL", raising=False)
-    monkeypatch.setenv("ECOM_ALERT_LOG", str(log_file))
-    # A failure before the sensor's first tick is history, not an alert.
-    dg.materialize([prices, prices_positive, prices_warn_only], instance=pg_instance, raise_on_error=False)
-    ctx = dg.build_sensor_context(instance=pg_instance)
-    alerts.blocking_check_alert(ctx)
-    assert not log_file.exists()
-
-    result = dg.materialize(
-        [prices, prices_positive, prices_warn_only], instance=pg_instance, raise_on_error=False
-    )
-    alerts.blocking_check_alert(ctx)
-    lines = [json.loads(x) for x in log_file.read_text().splitlines()]
-    assert [(a["kind"], a["asset"], a["check"], a["run_id"]) for a in lines] == [
-        ("blocking_check_failed", "prices", "prices_positive", result.run_id)
-    ]
-    assert lines[0]["error"] == "3 rows with price <= 0"
-
-    alerts.blocking_check_alert(ctx)  # nothing new since the cursor
-    assert len(log_file.read_text().splitlines()) == 1
+    monkeypatch.delenv("ECOM_ALERT_LOG", raising=False)
+    result = dg.materialize([broken], instance=instance, raise_on_error=False)
+    payload = run_alerts.run_failure_message(instance, instance.get_run_by_id(result.run_id), None)
+    assert alerts.send_alert(payload) == f"file {data_dir / 'alerts.log'}"
+    (line,) = (data_dir / "alerts.log").read_text().splitlines()
+    assert json.loads(line)["text"] == payload["text"]

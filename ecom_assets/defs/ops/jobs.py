@@ -49,6 +49,15 @@ daily_job = dg.define_asset_job(
 )
 
 
+pipeline_job = dg.define_asset_job(
+    name="pipeline_job",
+    selection=DAILY_SELECTION,
+    executor_def=executor_from_env(),
+    description="Every asset but the generator over a range of months in one run (a single-run "
+    "backfill): what `ecom run` and `ecom demo` run, named so in the run list and in alerts.",
+)
+
+
 def partition_for_day(day: dt.date) -> str | None:
     """The monthly partition holding ``day``, or ``None`` when it is outside the partitions."""
     key = partition_key_for(day)

@@ -48,11 +48,11 @@ from ecom_assets.lib import window as window_mod
 from ecom_assets.lib.contracts import SOURCE_TABLES, SourceTable
 from ecom_assets.lib.csv_reader import UnreadableFile
 from ecom_assets.lib.landing import FAULT, FAULT_RULE, SOURCE_FILE, SOURCE_LINE
+from ecom_assets.lib.progress import Progress
 
 ORDER = ("orders", "clickstream", "order_items", "inventory", "customers", "products", "marketing_campaigns")
 CORE_EVENTS = ("orders", "order_items", "clickstream")  # exports of these end on the same day
 SHORT_COVERAGE = 0.9  # a core table covering less than this share of the others' days is named
-Progress = Callable[[str, int, int], None]  # (label, bytes done, bytes in all)
 
 
 class ExportError(Exception):
@@ -199,12 +199,14 @@ def _land_file(
     tmp: Path,
     names: list[str],
     day_of: Callable[[pa.Table], pa.Array] | None,
-    progress: Progress | None,
+    progress: Progress,
     order_days: _OrderDays | None = None,
 ) -> _Landing:
     """Read one export file into its spool: by day (event tables) or all together (dimensions)."""
     land = _Landing(table, TableReport(path.name), DaySpool(tmp / table.name))
     size = path.stat().st_size
+    progress.step(f"import {path.name}", total=size, unit="B")
+    offset = 0
     for batch in csv_reader.read_batches(path, path.name):
         rows = _provenance(batch.rows, batch.lines, path.name)
         land.report.rows += rows.num_rows + len(batch.faults)
@@ -222,8 +224,10 @@ def _land_file(
                 land.cut_line = f.line
         if batch.faults:
             land.spool.add_undated(fault_rows(batch.faults, names, path.name))
-        if progress:
-            progress(table.name, batch.end_offset, size)
+        progress.advance(max(0, batch.end_offset - offset))
+        offset = max(offset, batch.end_offset)
+    faults = sum(land.report.faults.values())
+    progress.done(f"{land.report.rows:,} lines" + (f", {faults:,} not readable as rows" if faults else ""))
     return land
 
 
@@ -287,7 +291,9 @@ def import_export(
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=root.parent))
     try:
-        report, landed = _land_all(src, files, headers, tmp, as_of, root, today or dt.date.today(), progress)
+        report, landed = _land_all(
+            src, files, headers, tmp, as_of, root, today or dt.date.today(), progress or Progress.silent()
+        )
         _commit(tmp, root, landed, report)
         landing.write_as_of(report.as_of, root)
         landing.write_last_import(report.summary(), root)
@@ -318,7 +324,7 @@ def _land_all(
     as_of: dt.date | None,
     root: Path,
     today: dt.date,
-    progress: Progress | None,
+    progress: Progress,
 ) -> tuple[ImportReport, dict[str, _Landing]]:
     landed: dict[str, _Landing] = {}
     tables = SOURCE_TABLES

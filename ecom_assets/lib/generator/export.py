@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from ecom_assets.lib.contracts import SOURCE_TABLES
 from ecom_assets.lib.generator import columns as col
 from ecom_assets.lib.generator.timeline import OPENING, default_end
 from ecom_assets.lib.generator.world import World
+from ecom_assets.lib.progress import Progress
 
 FLUSH_ROWS = 250_000  # event rows held before they are turned into text and written
 EVENT_FILES = ("orders", "order_items", "clickstream", "inventory")
@@ -115,13 +115,14 @@ def generate(
     seed: int = 42,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    progress: bool = True,
+    progress: bool | Progress = True,
 ) -> GenerateReport:
     """Write a full export (one CSV per source table) for ``start .. end`` (``end`` = as-of date).
 
     Dimension files hold every version that took effect by ``end``; event files hold the rows of
     every day in the window, drawn day by day and written in batches of days (at most about
-    ``FLUSH_ROWS`` rows), so memory stays flat.
+    ``FLUSH_ROWS`` rows), so memory stays flat. ``progress``: a ``lib.progress.Progress`` that
+    gets one step per month (``True``: one line per month on stderr; ``False``: nothing).
     """
     t0 = time.perf_counter()
     start = start or OPENING
@@ -151,14 +152,17 @@ def generate(
                 parts.clear()
         pending_rows = 0
 
+    if not isinstance(progress, Progress):
+        progress = Progress("lines" if progress else "quiet")
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    progress.step("generate", total=months, unit="months")
     month, month_t0, month_rows = None, time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
     try:
         for ordinal in _days(start, end):
             day = dt.date.fromordinal(ordinal)
             if month is not None and (day.year, day.month) != month:
                 flush()
-                if progress:  # progress point: a month of event rows written
-                    _progress(month, month_rows, time.perf_counter() - month_t0)
+                progress.advance(1, _month_line(month, month_rows, time.perf_counter() - month_t0))
                 month_t0, month_rows = time.perf_counter(), dict.fromkeys(EVENT_FILES, 0)
             month = (day.year, day.month)
             for name, cols in world.day_data(ordinal).items():
@@ -169,8 +173,9 @@ def generate(
             if pending_rows >= FLUSH_ROWS:  # batches of days: text in few large passes, memory flat
                 flush()
         flush()
-        if progress and month is not None:  # progress point: the last month written
-            _progress(month, month_rows, time.perf_counter() - month_t0)
+        if month is not None:
+            progress.advance(1, _month_line(month, month_rows, time.perf_counter() - month_t0))
+        progress.done(f"{months} months into {out}")
     finally:
         for name, f in files.items():
             report.bytes[name] = f.close()
@@ -219,8 +224,8 @@ def _as_of(name: str, table: pa.Table, end: dt.date, world: World) -> pa.Table:
     return table.filter(keep)
 
 
-def _progress(month: tuple[int, int], rows: dict[str, int], seconds: float) -> None:
-    """The progress point of ``generate``: one line per month of event rows written."""
+def _month_line(month: tuple[int, int], rows: dict[str, int], seconds: float) -> str:
+    """What ``generate`` reports per month of event rows written."""
     label = f"{month[0]}-{month[1]:02d}"
     parts = ", ".join(f"{rows[n]:,} {n}" for n in EVENT_FILES)
-    print(f"generate {label} ({calendar.month_abbr[month[1]]}): {parts} in {seconds:.1f} s", file=sys.stderr)
+    return f"generate {label} ({calendar.month_abbr[month[1]]}): {parts} in {seconds:.1f} s"

@@ -1,5 +1,6 @@
-"""The CLI's own Dagster instance (``runner.dagster_home``): SQLite files through
-``LocalSqliteEventLogStorage``, readable by Dagster's stock classes, live for the UI's log view."""
+"""The CLI's own Dagster instance (``instance.local.dagster_home``): SQLite files through
+``LocalSqliteEventLogStorage``, readable by Dagster's stock classes, live for the UI's log view;
+``dagster.yaml`` files naming the storage's old module path still load."""
 
 import os
 import sqlite3
@@ -11,13 +12,14 @@ import pytest
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from ecom_assets import runner
-from ecom_assets.lib.dagster_storage import MAX_OPEN_RUN_FILES, LocalSqliteEventLogStorage
+from ecom_assets.instance import local
+from ecom_assets.instance.sqlite_event_log import MAX_OPEN_RUN_FILES, LocalSqliteEventLogStorage
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    return runner.dagster_home()
+    return local.dagster_home()
 
 
 @dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2026-01-01", end_date="2026-01-04"))
@@ -115,10 +117,19 @@ def test_old_cli_yaml_is_upgraded_and_a_users_own_is_kept(
 ) -> None:
     old = tmp_path / "old"
     old.mkdir()
-    (old / "dagster.yaml").write_text(runner.OLD_LOCAL_INSTANCE_YAML[0])
+    (old / "dagster.yaml").write_text(local.OLD_LOCAL_INSTANCE_YAML[0])
     monkeypatch.setenv("DAGSTER_HOME", str(old))
     runner.dagster_home()
     assert "LocalSqliteEventLogStorage" in (old / "dagster.yaml").read_text()
+
+    # what the CLI wrote while the class lived in lib/: upgraded to the new module path
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "dagster.yaml").write_text(local.local_instance_yaml(moved, local.OLD_STORAGE_MODULE))
+    monkeypatch.setenv("DAGSTER_HOME", str(moved))
+    local.dagster_home()
+    assert (moved / "dagster.yaml").read_text() == local.local_instance_yaml(moved)
+    assert "ecom_assets.lib" not in (moved / "dagster.yaml").read_text()
 
     own = tmp_path / "own"
     own.mkdir()
@@ -139,3 +150,27 @@ def test_home_defaults_under_the_data_dir(tmp_path: Path, monkeypatch: pytest.Mo
     assert home == tmp_path / "data" / "dagster_home"
     assert os.environ["DAGSTER_HOME"] == str(home)
     assert str((home / "history" / "runs").resolve()) in (home / "dagster.yaml").read_text()
+
+
+def test_a_dagster_yaml_naming_the_old_module_path_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment's own dagster.yaml (edited, so never rewritten) that names
+    ``ecom_assets.lib.dagster_storage`` keeps working after the class moved."""
+    home = tmp_path / "edited"
+    home.mkdir()
+    text = local.local_instance_yaml(home, local.OLD_STORAGE_MODULE) + "run_monitoring:\n  enabled: true\n"
+    (home / "dagster.yaml").write_text(text)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    local.dagster_home()
+    assert (home / "dagster.yaml").read_text() == text  # the user's file is left as it is
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.event_log_storage) is LocalSqliteEventLogStorage
+        run_id = _materialize(instance, "2026-01-01").run_id
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+    import ecom_assets.lib.dagster_storage as shim
+
+    assert shim.LocalSqliteEventLogStorage is LocalSqliteEventLogStorage
+    assert shim.MAX_OPEN_RUN_FILES == MAX_OPEN_RUN_FILES
+    with pytest.raises(AttributeError):
+        _ = shim.SqliteEventLogStorage
