@@ -16,6 +16,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ecom_assets.lib import descriptions
+
 PG_TYPES: dict[str, str] = {
     "id": "text",
     "text": "text",
@@ -245,6 +247,8 @@ SOURCE_TABLES: dict[str, SourceTable] = {
         SourceTable("inventory", Inventory, "inventory_id", "snapshot_date", True),
     )
 }
+for _t in SOURCE_TABLES.values():  # column descriptions: lib/descriptions/source.yaml
+    descriptions.attach(_t.model, f"staging.{_t.name}")
 EVENT_TABLES = [t for t in SOURCE_TABLES.values() if t.is_event]
 DIMENSION_SOURCES = [t for t in SOURCE_TABLES.values() if not t.is_event]
 

@@ -20,13 +20,13 @@ from psycopg import sql
 from pydantic import Field
 
 from ecom_assets.defs.analytics import checks, incremental
+from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import postgres
 
 SQL_DIR = Path(__file__).parent / "sql"
 GROUP = "analytics"
-OWNERS = ["team:data-eng"]
 PREVIEW_ROWS = 10
 
 
@@ -254,17 +254,7 @@ def require_as_of(conn: psycopg.Connection) -> object:
 
 def column_schema(table: str) -> dg.TableSchema:
     model, _ = contracts.CONTRACTS[table]
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name,
-                pg,
-                description=desc,
-                constraints=dg.TableColumnConstraints(nullable=nullable),
-            )
-            for name, pg, nullable, desc in contracts.columns(model)
-        ]
-    )
+    return model_schema(model, lambda c: c.metadata["pg"])
 
 
 def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:

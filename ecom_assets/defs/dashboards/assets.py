@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import charts, settings
 
@@ -30,7 +31,7 @@ ANALYTICS_TABLES = (
     key=["dashboards", "ecom_dashboards"],
     group_name="dashboards",
     kinds={"html", "pdf"},
-    owners=["team:data-eng"],
+    owners=OWNERS,
     deps=[dg.AssetKey(["analytics", name]) for name in ANALYTICS_TABLES],
     description=(
         "Executive summary, product performance and customer analytics dashboards as one "

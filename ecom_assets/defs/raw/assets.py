@@ -13,12 +13,11 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.lib import landing
 from ecom_assets.lib.contracts import SOURCE_TABLES, SourceTable
 from ecom_assets.lib.staging import read_header
-
-OWNERS = ["team:data-eng"]
 
 
 def count_rows(path: Path) -> int:

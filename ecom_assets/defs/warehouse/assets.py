@@ -22,13 +22,13 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import Field
 
+from ecom_assets.defs.catalog import OWNERS, database_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import checks, meta
 from ecom_assets.lib import postgres, staging_ddl
 
 SQL_DIR = Path(__file__).parent / "sql"
-OWNERS = ["team:data-eng"]
 GROUP = "warehouse"
 # Serialises the idempotent DDL of schema.sql across assets running side by side.
 SCHEMA_LOCK_ID = 7_315_042
@@ -170,7 +170,7 @@ def _dim_metadata(conn: psycopg.Connection, spec: DimSpec, counts: Mapping[str, 
         "current_rows": current,
         "changed_keys": dg.MetadataValue.int(changes),
         "preview": dg.MetadataValue.md(meta.preview(conn, "warehouse", spec.name, [spec.key, "valid_from"])),
-        "dagster/column_schema": meta.column_schema(conn, "warehouse", spec.name),
+        "dagster/column_schema": database_schema(conn, "warehouse", spec.name),
     }
 
 
@@ -296,7 +296,7 @@ def dim_date(config: DimDateConfig, warehouse: PostgresResource) -> dg.Materiali
                 "first_day": str(start),
                 "last_day": str(end),
                 "preview": dg.MetadataValue.md(meta.preview(conn, "warehouse", "dim_date", ["date"])),
-                "dagster/column_schema": meta.column_schema(conn, "warehouse", "dim_date"),
+                "dagster/column_schema": database_schema(conn, "warehouse", "dim_date"),
             }
         )
 
@@ -625,7 +625,7 @@ def build_fact(
             "preview": dg.MetadataValue.md(
                 meta.preview(conn, "warehouse", spec.name, spec.preview_order, in_window, bounds)
             ),
-            "dagster/column_schema": meta.column_schema(conn, "warehouse", spec.name),
+            "dagster/column_schema": database_schema(conn, "warehouse", spec.name),
             "dagster/column_lineage": meta.column_lineage(spec.lineage),
         }
     context.log.info(
