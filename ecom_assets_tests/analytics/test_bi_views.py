@@ -158,6 +158,8 @@ def test_bi_tools_read_a_comment_on_every_view_and_column(published: tuple[Built
             cols = insp.get_columns(view, schema="bi")
             assert cols, view
             missing += [f"{view}.{c['name']}" for c in cols if not (c.get("comment") or "").strip()]
+            # and no text in bi.yaml is left for a column the view no longer has
+            assert descriptions.stale(f"bi.{view}", [c["name"] for c in cols]) == [], view
         assert missing == []
         comments = {c["name"]: c["comment"] for c in insp.get_columns("fact_orders", schema="bi")}
     finally:

@@ -24,7 +24,6 @@ To publish more views (for instance the report's shared queries), write a functi
 the view and its columns in ``lib/descriptions/bi.yaml``.
 """
 
-
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +71,8 @@ class BiView:
     deps: tuple[dg.AssetKey, ...]
     source: str | None = None
     query: Path | None = None
+    # placeholders of ``query`` filled with identifiers: (placeholder, "name" or "schema.name")
+    identifiers: tuple[tuple[str, str], ...] = ()
     current: bool = False
     exclude: tuple[str, ...] = ()
     description: str | None = None
@@ -88,7 +89,10 @@ class BiView:
     def select(self, conn: psycopg.Connection) -> sql.Composable | None:
         """The view's SELECT; None when what it mirrors does not exist (yet)."""
         if self.query is not None:
-            return sql.SQL(self.query.read_text(encoding="utf-8").strip().rstrip(";"))
+            text = sql.SQL(self.query.read_text(encoding="utf-8").strip().rstrip(";"))
+            if not self.identifiers:
+                return text
+            return text.format(**{k: sql.Identifier(*v.split(".")) for k, v in self.identifiers})
         assert self.source is not None
         schema, table = self.source.split(".", 1)
         columns = [c for c in _columns(conn, self.source) if c not in self.exclude]
@@ -145,6 +149,39 @@ def star_schema() -> list[BiView]:
     return out
 
 
+def summaries() -> list[BiView]:
+    """Small tables a dashboard tool sums in milliseconds where the facts take hundreds
+    (docs/BENCHMARKS.md): sales by month and category, brand or product, by day and product
+    (from the state the analytics tables keep), customers by segment and churn risk."""
+    an = tables.an
+    out = [
+        BiView(
+            f"monthly_{group}_sales",
+            (an(f"{group}_metrics"),),
+            query=SQL_DIR / "monthly_group_sales.sql",
+            identifiers=(("group", group), ("state", f"ops.{group}_month")),
+        )
+        for group in ("category", "brand")
+    ]
+    out += [
+        query_view("monthly_product_sales", SQL_DIR / "monthly_product_sales.sql", [an("product_metrics")]),
+        query_view("daily_product_sales", SQL_DIR / "daily_product_sales.sql", [an("product_metrics")]),
+        query_view(
+            "segment_churn",
+            SQL_DIR / "segment_churn.sql",
+            [an("segment_metrics")],
+            source="analytics.segment_metrics",
+        ),
+        query_view(
+            "customer_counts",
+            SQL_DIR / "customer_counts.sql",
+            [an("customer_metrics")],
+            source="analytics.customer_metrics",
+        ),
+    ]
+    return out
+
+
 def aggregates() -> list[BiView]:
     """One view per analytics table (shared/METRICS.md)."""
     return [
@@ -155,7 +192,7 @@ def aggregates() -> list[BiView]:
 
 def views() -> list[BiView]:
     """Every ``bi`` view, in creation order (a view may read those before it)."""
-    return [*star_schema(), *aggregates()]
+    return [*star_schema(), *aggregates(), *summaries()]
 
 
 def _columns(conn: psycopg.Connection, relation: str) -> list[str]:
