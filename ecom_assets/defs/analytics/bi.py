@@ -105,8 +105,19 @@ class BiView:
         )
 
 
-def mirror(name: str, source: str, deps: Sequence[dg.AssetKey], **kwargs: object) -> BiView:
-    return BiView(name, tuple(deps), source=source, **kwargs)  # type: ignore[arg-type]
+def mirror(
+    name: str,
+    source: str,
+    deps: Sequence[dg.AssetKey],
+    *,
+    current: bool = False,
+    exclude: Sequence[str] = (),
+    description: str | None = None,
+) -> BiView:
+    """A view of ``source``'s columns (less ``exclude``; only ``is_current`` rows with ``current``)."""
+    return BiView(
+        name, tuple(deps), source=source, current=current, exclude=tuple(exclude), description=description
+    )
 
 
 def query_view(
