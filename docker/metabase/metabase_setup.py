@@ -33,13 +33,11 @@ REQUIRED = ("METABASE_ADMIN_EMAIL", "METABASE_ADMIN_PASSWORD", "ECOM_BI_PASSWORD
 @dataclass(frozen=True)
 class Settings:
     url: str
-    admin_email: str
-    admin_password: str
+    admin: tuple[str, str]  # Metabase's first admin: email, password
     host: str
     port: int
     dbname: str
-    bi_user: str
-    bi_password: str
+    bi: tuple[str, str]  # the warehouse login: the BI role, its password
 
 
 def settings_from(env: Mapping[str, str]) -> Settings:
@@ -52,13 +50,11 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         )
     return Settings(
         url=env.get("METABASE_URL", "http://metabase:3000").rstrip("/"),
-        admin_email=env["METABASE_ADMIN_EMAIL"],
-        admin_password=env["METABASE_ADMIN_PASSWORD"],
+        admin=(env["METABASE_ADMIN_EMAIL"], env["METABASE_ADMIN_PASSWORD"]),
         host=env.get("ECOM_DB_HOST", "postgres"),
         port=int(env.get("ECOM_DB_PORT", "5432")),
         dbname=env.get("ECOM_DB_NAME") or "ecom",
-        bi_user=env.get("ECOM_BI_USER") or "ecom_bi",
-        bi_password=env["ECOM_BI_PASSWORD"],
+        bi=(env.get("ECOM_BI_USER") or "ecom_bi", env["ECOM_BI_PASSWORD"]),
     )
 
 
@@ -69,8 +65,8 @@ def database_details(s: Settings) -> dict[str, object]:
         "host": s.host,
         "port": s.port,
         "dbname": s.dbname,
-        "user": s.bi_user,
-        "password": s.bi_password,
+        "user": s.bi[0],
+        "password": s.bi[1],
         "ssl": False,
         "schema-filters-type": "inclusion",
         "schema-filters-patterns": "bi",
@@ -86,8 +82,8 @@ def setup_payload(s: Settings, token: str) -> dict[str, object]:
     return {
         "token": token,
         "user": {
-            "email": s.admin_email,
-            "password": s.admin_password,
+            "email": s.admin[0],
+            "password": s.admin[1],
             "first_name": "ecom",
             "last_name": "admin",
             "site_name": "ecom analytics",
@@ -140,9 +136,9 @@ def main(env: Mapping[str, str] = os.environ) -> int:
     token = props.get("setup-token") if isinstance(props, dict) else None
     if isinstance(props, dict) and not props.get("has-user-setup") and token:
         api.session = api.call("POST", "/api/setup", setup_payload(s, token))["id"]  # type: ignore[index]
-        print(f"metabase-setup: created the admin {s.admin_email}")
+        print(f"metabase-setup: created the admin {s.admin[0]}")
     else:
-        login = {"username": s.admin_email, "password": s.admin_password}
+        login = {"username": s.admin[0], "password": s.admin[1]}
         api.session = api.call("POST", "/api/session", login)["id"]  # type: ignore[index]
     found = api.call("GET", "/api/database")
     databases = found.get("data", []) if isinstance(found, dict) else found
@@ -150,12 +146,12 @@ def main(env: Mapping[str, str] = os.environ) -> int:
     if existing is None:
         made = api.call("POST", "/api/database", database_payload(s))
         print(
-            f"metabase-setup: added {DATABASE_NAME!r} (id {made.get('id')}): {s.bi_user}@{s.host}:{s.port}/{s.dbname}, schema bi"
+            f"metabase-setup: added {DATABASE_NAME!r} (id {made.get('id')}): {s.bi[0]}@{s.host}:{s.port}/{s.dbname}, schema bi"
         )  # type: ignore[union-attr]
     else:
         api.call("PUT", f"/api/database/{existing['id']}", {"details": database_details(s)})
         print(
-            f"metabase-setup: updated {DATABASE_NAME!r} (id {existing['id']}): {s.bi_user}@{s.host}:{s.port}/{s.dbname}"
+            f"metabase-setup: updated {DATABASE_NAME!r} (id {existing['id']}): {s.bi[0]}@{s.host}:{s.port}/{s.dbname}"
         )
     return 0
 
