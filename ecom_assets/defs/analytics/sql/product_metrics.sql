@@ -60,8 +60,21 @@ FROM ops.analytics_builds b,
      generate_series(least(b.as_of, %(as_of)s::date), greatest(b.as_of, %(as_of)s::date), interval '1 day') AS d
 WHERE b.table_name = 'product_metrics' AND b.as_of IS DISTINCT FROM %(as_of)s::date;
 
+-- A full build empties the day state with TRUNCATE (no 1.25M dead rows at scale 100) and puts
+-- the rows back in key order, so the primary key grows at its right edge: the full build went
+-- from 1.8x to 1.35x the month-only state's time, a new day from 0.7-0.85x (docs/BENCHMARKS.md).
+SELECT set_config('ecom.product_state_full', %(full)s::text, true);
+
+DO $$
+BEGIN
+    IF current_setting('ecom.product_state_full')::boolean THEN
+        TRUNCATE ops.product_day;
+    END IF;
+END
+$$;
+
 DELETE FROM ops.product_day
-WHERE %(full)s OR day = ANY(%(days)s::date[]);
+WHERE NOT %(full)s AND day = ANY(%(days)s::date[]);
 
 INSERT INTO ops.product_day
 SELECT i.order_date,
@@ -74,7 +87,8 @@ SELECT i.order_date,
 FROM warehouse.fact_order_items i
 WHERE i.is_recognized
   AND (%(full)s OR i.order_date = ANY(%(days)s::date[]))
-GROUP BY 1, 2;
+GROUP BY 1, 2
+ORDER BY 1, 2;
 
 DELETE FROM ops.product_month
 WHERE %(full)s OR month = ANY(%(months)s::date[]);
