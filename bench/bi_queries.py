@@ -8,6 +8,8 @@ server's own settings (a BI tool's session: no ``ECOM_PG_WORK_MEM``), after ``AN
 autovacuum does soon after a load; the fact partitions a backfill attaches have no statistics
 before it):
 
+Sessions carry the BI role's defaults (``bi_role.ROLE_SETTINGS``: read-only, no JIT).
+
 - ``dashboard``: every ``.sql`` file under ``ecom_assets/defs/dashboards`` with the parameters the
   dashboards pass (``charts.QUERY_PARAMS``): what the offline dashboards run every build, and what
   a BI tool reproducing them would send;
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 import psycopg
 
 from bench import common, report
+from ecom_assets.defs.analytics.bi_role import ROLE_SETTINGS
 
 DASHBOARD_SQL = common.ROOT / "ecom_assets" / "defs" / "dashboards"
 RESULTS = common.ROOT / "bench" / "results"
@@ -228,6 +231,8 @@ def main(argv: list[str]) -> int:
             _publish(url)
         with psycopg.connect(url, autocommit=True, application_name="ecom-bench-bi") as conn:
             conn.prepare_threshold = None
+            for name, value in ROLE_SETTINGS.items():  # the BI role's session defaults
+                conn.execute("SELECT set_config(%s, %s, false)", (name, value))
             conn.execute("ANALYZE")
             facts = {
                 t: conn.execute(f"SELECT count(*) FROM warehouse.{t}").fetchone()[0]  # noqa: S608 - fixed names

@@ -5,6 +5,7 @@
 #   $ECOM_BI_USER      the role BI tools log in as (default ecom_bi)
 #   $ECOM_BI_PASSWORD  its password; empty: the role exists NOLOGIN (no BI logins)
 #   $ECOM_DB_NAME / $ECOM_DB_USER   the warehouse and its owner (who creates the bi views)
+# Its sessions default to read-only transactions and no JIT (as bi_role.ROLE_SETTINGS).
 # The role gets CONNECT on the warehouse, USAGE on schema bi (made here, owned by the warehouse
 # owner, so a BI tool connects before the first run) and SELECT on what the owner creates in bi.
 # analytics/bi_access grants the views again on every run and revokes anything else; this
@@ -33,6 +34,7 @@ ALTER ROLE :"bi_user" LOGIN PASSWORD :'bi_pw' NOINHERIT NOCREATEDB NOCREATEROLE;
 ALTER ROLE :"bi_user" NOLOGIN NOINHERIT NOCREATEDB NOCREATEROLE;
 \endif
 ALTER ROLE :"bi_user" SET default_transaction_read_only = on;
+ALTER ROLE :"bi_user" SET jit = off;
 GRANT CONNECT ON DATABASE :"wh_db" TO :"bi_user";
 \connect :"wh_db"
 SET client_min_messages = warning;

@@ -87,6 +87,7 @@ def test_role_reads_views_and_cannot_write(built: Built, role: str, monkeypatch:
         ).fetchall()
         assert readable == [("bi",)]
         assert conn.execute("SHOW default_transaction_read_only").fetchone()[0] == "on"
+        assert conn.execute("SHOW jit").fetchone()[0] == "off"
         # read-only transactions are only a default the role may switch off: privileges must hold alone
         conn.execute("SET default_transaction_read_only = off")
         denied = [

@@ -147,6 +147,7 @@ def test_role_script_makes_a_read_only_bi_login(admin_url: str, warehouse: dict[
     with _connect(admin_url, db, role, "pw'one") as conn:
         assert conn.execute("SELECT count(*) FROM bi.fact_orders").fetchone() == (1,)
         assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
+        assert conn.execute("SHOW jit").fetchone() == ("off",)
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("SELECT * FROM warehouse.fact_orders")
     # again with a new password (an `up` after editing .env): the role's verifier is replaced (the

@@ -26,6 +26,10 @@ DEFAULT_BI_USER = "ecom_bi"
 BI_SCHEMA = "bi"
 PRIVATE_SCHEMAS = ("analytics", "warehouse", "staging", "ops", "raw", "public")
 ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+# The role's session defaults: read-only transactions, and no JIT compilation (a BI query is
+# short; at scale 100 the planner's cost of a query over the facts passes jit_above_cost and
+# compiling took 20-100 ms of a query's time). docker/bi/bi-role.sh sets the same.
+ROLE_SETTINGS = {"default_transaction_read_only": "on", "jit": "off"}
 
 
 def bi_user() -> str:
@@ -70,7 +74,10 @@ def ensure_role(conn: psycopg.Connection, role: str, password: str | None) -> st
     else:
         conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN {}").format(ident, limits))
         state = f"created NOLOGIN (set {ENV_BI_PASSWORD} and re-run to allow logins)"
-    conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+    for name, value in ROLE_SETTINGS.items():
+        conn.execute(
+            sql.SQL("ALTER ROLE {} SET {} = {}").format(ident, sql.Identifier(name), sql.Literal(value))
+        )
     return state
 
 
