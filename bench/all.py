@@ -4,7 +4,8 @@
     python -m bench all --large         # adds scale 100 (generator, backfill, new day): about 1 h more
     python -m bench all --only demo,new_day --dry-run
 
-Order: generator, staging, demo, warehouse, backfill, new_day, overhead, queries, instance (the analytics rebuild
+Order: generator, staging, demo, warehouse, backfill, new_day, overhead, queries, instance, and with
+``--large`` bi_queries (dashboard and BI-tool queries at scale 100) (the analytics rebuild
 benchmark needs a built database: ``python -m bench analytics --url ...``; the warehouse one
 runs at scale 1). Waits up to ``--wait`` seconds for the 1-minute load average to fall below
 ``--max-load`` before each benchmark (timings on a busy 2-core machine are inflated), then runs
@@ -35,6 +36,8 @@ def plan(large: bool) -> list[list[str]]:
         ["overhead", "--scale", "10", "--runs", "3"],
         ["queries", "--scale", "10", "--runs", "3"],
         ["instance", "--scale", "1", "--runs", "3"],
+        # builds its own scale-100 warehouse (~15 min), so only with --large
+        *([["bi_queries", "--scale", "100", "--runs", "5"]] if large else []),
     ]
 
 

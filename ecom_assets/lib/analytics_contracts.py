@@ -21,6 +21,8 @@ import pyarrow.csv as pacsv
 from pandera.typing import Series
 from psycopg import sql
 
+from ecom_assets.lib import descriptions
+
 MONEY = "numeric(14,2)"
 PCT = "numeric(10,2)"
 RATIO = "numeric(14,2)"
@@ -37,22 +39,23 @@ CHURN_RISKS = ("No purchase", "High", "Medium", "Low")
 CHURN_SCORES = (0.1, 0.4, 0.7, 0.9)
 
 
-def _col(pg: str, *, nullable: bool = False, description: str = "", **checks: object) -> object:
-    """A pandera field tagged with its PostgreSQL type (the DDL test reads ``pg``)."""
-    return pa.Field(nullable=nullable, metadata={"pg": pg}, description=description or None, **checks)
+def _col(pg: str, *, nullable: bool = False, **checks: object) -> object:
+    """A pandera field tagged with its PostgreSQL type (the DDL test reads ``pg``); its
+    description comes from ``lib/descriptions/analytics.yaml`` (``attach`` below)."""
+    return pa.Field(nullable=nullable, metadata={"pg": pg}, **checks)
 
 
-def _money(nullable: bool = False, description: str = "", **checks: object) -> object:
+def _money(nullable: bool = False, **checks: object) -> object:
     checks.setdefault("in_range", {"min_value": -MAX_MONEY, "max_value": MAX_MONEY})
-    return _col(MONEY, nullable=nullable, description=description, **checks)
+    return _col(MONEY, nullable=nullable, **checks)
 
 
-def _count(description: str = "") -> object:
-    return _col("bigint", description=description, ge=0)
+def _count() -> object:
+    return _col("bigint", ge=0)
 
 
-def _pct(description: str = "", **checks: object) -> object:
-    return _col(PCT, nullable=True, description=description, **checks)
+def _pct(**checks: object) -> object:
+    return _col(PCT, nullable=True, **checks)
 
 
 class _Base(pa.DataFrameModel):
@@ -63,15 +66,15 @@ class _Base(pa.DataFrameModel):
 
 
 class DailySales(_Base):
-    sales_date: Series[pd.Timestamp] = _col("date", unique=True, description="Calendar day")
-    orders: Series[int] = _count("Recognized orders")
-    net_revenue: Series[float] = _money(description="subtotal - discount of recognized orders")
-    gross_profit: Series[float] = _money(description="net revenue - point-in-time COGS")
-    avg_order_value: Series[float] = _money(nullable=True, description="net_revenue / orders")
-    unique_customers: Series[int] = _count("Distinct customers with a recognized order")
-    new_customers: Series[int] = _count("Customers whose first recognized order is that day")
-    cancelled_orders: Series[int] = _count("Orders Cancelled or Returned")
-    items_sold: Series[int] = _count("Units of recognized orders")
+    sales_date: Series[pd.Timestamp] = _col("date", unique=True)
+    orders: Series[int] = _count()
+    net_revenue: Series[float] = _money()
+    gross_profit: Series[float] = _money()
+    avg_order_value: Series[float] = _money(nullable=True)
+    unique_customers: Series[int] = _count()
+    new_customers: Series[int] = _count()
+    cancelled_orders: Series[int] = _count()
+    items_sold: Series[int] = _count()
 
     @pa.dataframe_check
     @classmethod
@@ -80,8 +83,8 @@ class DailySales(_Base):
 
 
 class MonthlySales(_Base):
-    month: Series[pd.Timestamp] = _col("date", unique=True, description="First day of the month")
-    orders: Series[int] = _count("Recognized orders")
+    month: Series[pd.Timestamp] = _col("date", unique=True)
+    orders: Series[int] = _count()
     net_revenue: Series[float] = _money()
     gross_profit: Series[float] = _money()
     avg_order_value: Series[float] = _money(nullable=True)
@@ -89,7 +92,7 @@ class MonthlySales(_Base):
     new_customers: Series[int] = _count()
     cancelled_orders: Series[int] = _count()
     items_sold: Series[int] = _count()
-    net_revenue_growth_pct: Series[float] = _pct("Month-over-month net revenue growth %")
+    net_revenue_growth_pct: Series[float] = _pct()
 
     @pa.check("month")
     @classmethod
@@ -99,16 +102,16 @@ class MonthlySales(_Base):
 
 class CustomerMetrics(_Base):
     customer_id: Series[str] = _col("text", unique=True)
-    total_orders: Series[int] = _count("Recognized orders")
-    total_spent: Series[float] = _money(description="Sum of net revenue")
+    total_orders: Series[int] = _count()
+    total_spent: Series[float] = _money()
     avg_order_value: Series[float] = _money(nullable=True)
-    lifetime_value: Series[float] = _money(description="Historical CLV = total_spent")
+    lifetime_value: Series[float] = _money()
     gross_profit: Series[float] = _money()
     first_order_date: Series[pd.Timestamp] = _col("date", nullable=True)
     last_order_date: Series[pd.Timestamp] = _col("date", nullable=True)
-    first_order_value: Series[float] = _money(nullable=True, description="Net revenue of the first order")
+    first_order_value: Series[float] = _money(nullable=True)
     days_since_last_order: Series[pd.Int64Dtype] = _col("integer", nullable=True, ge=0)
-    customer_segment: Series[str] = _col("text", description="Current version")
+    customer_segment: Series[str] = _col("text")
     registration_date: Series[pd.Timestamp] = _col("date", nullable=True)
     days_to_first_purchase: Series[pd.Int64Dtype] = _col("integer", nullable=True)
     acquisition_bucket: Series[str] = _col("text", isin=list(ACQUISITION_BUCKETS))
@@ -129,15 +132,15 @@ class CustomerMetrics(_Base):
 class SegmentMetrics(_Base):
     customer_segment: Series[str] = _col("text", unique=True)
     customers: Series[int] = _count()
-    buyers: Series[int] = _count("Customers with a recognized order")
+    buyers: Series[int] = _count()
     total_lifetime_value: Series[float] = _money()
-    avg_lifetime_value: Series[float] = _money(nullable=True, description="Over all customers")
+    avg_lifetime_value: Series[float] = _money(nullable=True)
     share_of_customers_pct: Series[float] = _pct(in_range={"min_value": 0, "max_value": 100})
     share_of_revenue_pct: Series[float] = _pct()
-    high_churn_risk: Series[int] = _count("Buyers > 180 days since last order")
-    medium_churn_risk: Series[int] = _count("Buyers 91-180 days since last order")
-    low_churn_risk: Series[int] = _count("Buyers <= 90 days since last order")
-    no_purchase: Series[int] = _count("Customers without a recognized order")
+    high_churn_risk: Series[int] = _count()
+    medium_churn_risk: Series[int] = _count()
+    low_churn_risk: Series[int] = _count()
+    no_purchase: Series[int] = _count()
 
     @pa.dataframe_check
     @classmethod
@@ -151,13 +154,13 @@ class ProductMetrics(_Base):
     product_name: Series[str] = _col("text", nullable=True)
     category: Series[str] = _col("text")
     brand: Series[str] = _col("text")
-    units_sold: Series[int] = _count("Units of recognized orders")
-    orders: Series[int] = _count("Distinct recognized orders")
+    units_sold: Series[int] = _count()
+    orders: Series[int] = _count()
     net_revenue: Series[float] = _money()
-    cogs: Series[float] = _money(description="Point-in-time quantity * cost_price")
+    cogs: Series[float] = _money()
     gross_profit: Series[float] = _money()
-    margin_pct: Series[float] = _pct("gross_profit / net_revenue * 100")
-    list_margin_pct: Series[float] = _pct("Current version (selling - cost) / selling * 100")
+    margin_pct: Series[float] = _pct()
+    list_margin_pct: Series[float] = _pct()
     avg_rating: Series[float] = _col("numeric(4,2)", nullable=True, in_range={"min_value": 0, "max_value": 5})
     avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
     inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
@@ -165,27 +168,27 @@ class ProductMetrics(_Base):
 
 
 class CategoryMetrics(_Base):
-    category: Series[str] = _col("text", unique=True, description="Current category of the product")
+    category: Series[str] = _col("text", unique=True)
     units_sold: Series[int] = _count()
-    orders: Series[int] = _count("Distinct recognized orders with a product of the group")
+    orders: Series[int] = _count()
     net_revenue: Series[float] = _money()
     cogs: Series[float] = _money()
     gross_profit: Series[float] = _money()
     margin_pct: Series[float] = _pct()
-    products: Series[int] = _count("Products whose current version is in the group")
+    products: Series[int] = _count()
     avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
     inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
 
 
 class BrandMetrics(_Base):
-    brand: Series[str] = _col("text", unique=True, description="Current brand of the product")
+    brand: Series[str] = _col("text", unique=True)
     units_sold: Series[int] = _count()
-    orders: Series[int] = _count("Distinct recognized orders with a product of the group")
+    orders: Series[int] = _count()
     net_revenue: Series[float] = _money()
     cogs: Series[float] = _money()
     gross_profit: Series[float] = _money()
     margin_pct: Series[float] = _pct()
-    products: Series[int] = _count("Products whose current version is in the group")
+    products: Series[int] = _count()
     avg_on_hand_units: Series[float] = _col(RATIO, ge=0)
     inventory_turnover: Series[float] = _col(RATIO, nullable=True, ge=0)
 
@@ -200,12 +203,12 @@ class CampaignAttribution(_Base):
     impressions: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
     clicks: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
     conversions: Series[pd.Int64Dtype] = _col("bigint", nullable=True)
-    roi: Series[float] = _col("numeric(12,4)", nullable=True, description="As reported by the platform")
-    attributed_orders: Series[int] = _count("Recognized orders, last touch in 7 days")
+    roi: Series[float] = _col("numeric(12,4)", nullable=True)
+    attributed_orders: Series[int] = _count()
     attributed_revenue: Series[float] = _money()
     attributed_gross_profit: Series[float] = _money()
-    roas: Series[float] = _col(RATIO, nullable=True, description="attributed_revenue / budget")
-    roi_pct: Series[float] = _pct("(attributed_gross_profit - budget) / budget * 100")
+    roas: Series[float] = _col(RATIO, nullable=True)
+    roi_pct: Series[float] = _pct()
 
 
 # table name -> (model, key column); the order is the build order of the report's sections
@@ -219,6 +222,8 @@ CONTRACTS: dict[str, tuple[type[_Base], str]] = {
     "brand_metrics": (BrandMetrics, "brand"),
     "campaign_attribution": (CampaignAttribution, "campaign_id"),
 }
+for _table, (_model, _) in CONTRACTS.items():
+    descriptions.attach(_model, f"analytics.{_table}")
 
 
 def columns(model: type[_Base]) -> list[tuple[str, str, bool, str | None]]:

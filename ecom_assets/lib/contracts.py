@@ -24,6 +24,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ecom_assets.lib import descriptions
+
 PG_TYPES: dict[str, str] = {
     "id": "text",
     "text": "text",
@@ -318,6 +320,8 @@ FRAME_RULES: dict[str, tuple[FrameRule, ...]] = {
     "order_items": (PRICE_IDENTITY,),
     "marketing_campaigns": (DATES_ORDERED,),
 }
+for _t in SOURCE_TABLES.values():  # column descriptions: lib/descriptions/source.yaml
+    descriptions.attach(_t.model, f"staging.{_t.name}")
 EVENT_TABLES = [t for t in SOURCE_TABLES.values() if t.is_event]
 DIMENSION_SOURCES = [t for t in SOURCE_TABLES.values() if not t.is_event]
 

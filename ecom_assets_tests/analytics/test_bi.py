@@ -15,6 +15,7 @@ from psycopg import errors, sql
 
 from ecom_assets.defs.analytics import bi
 from ecom_assets.defs.resources import PostgresResource
+from ecom_assets_tests.analytics import seed
 from ecom_assets_tests.analytics.conftest import Built
 from ecom_assets_tests.conftest import create_database, drop_database
 
@@ -51,9 +52,12 @@ def _as_role(url: str, role: str) -> psycopg.Connection:
 
 def test_role_reads_views_and_cannot_write(built: Built, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
+    with psycopg.connect(built.url, autocommit=True) as conn:  # a raw-layer table, should one appear
+        conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        conn.execute("CREATE TABLE IF NOT EXISTS raw.landed_files (path text)")
     result = _run(built.url)
     meta = _metadata(result)
-    assert meta["view_count"] == 8 + 3 and meta["missing_tables"] == "none"  # + the shared answers
+    assert meta["view_count"] == len(bi.views()) and meta["missing_views"] == "none"
     assert meta["role_state"] == "created with LOGIN" and meta["password_from_env"] is True
     assert PASSWORD not in repr(meta)
     assert meta["role_privileges"] == {
@@ -64,29 +68,50 @@ def test_role_reads_views_and_cannot_write(built: Built, role: str, monkeypatch:
         "usage_on_warehouse": False,
         "usage_on_analytics": False,
         "usage_on_staging": False,
+        "usage_on_ops": False,
+        "usage_on_raw": False,
+        "readable_outside_bi": False,
     }
     with _as_role(built.url, role) as conn:
         assert conn.execute("SELECT count(*) FROM bi.daily_sales").fetchone()[0] == 367
         assert conn.execute("SELECT sum(attributed_orders) FROM bi.campaign_attribution").fetchone()[0] == 5
+        # the star schema reads the private schemas with the views' owner's rights, not the role's
+        assert conn.execute("SELECT count(*) FROM bi.fact_orders").fetchone()[0] == len(seed.ORDERS)
+        assert conn.execute("SELECT count(*) FROM bi.fact_campaign_orders").fetchone()[0] == 5
+        assert conn.execute("SELECT as_of_date FROM bi.as_of").fetchone()[0] == seed.AS_OF
+        # what the role can read at all, as the catalog says: the bi views and nothing else
+        readable = conn.execute(
+            "SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r','p','v','m','f') "
+            "AND has_table_privilege(c.oid, 'SELECT') AND has_schema_privilege(n.oid, 'USAGE')"
+        ).fetchall()
+        assert readable == [("bi",)]
         assert conn.execute("SHOW default_transaction_read_only").fetchone()[0] == "on"
+        assert conn.execute("SHOW jit").fetchone()[0] == "off"
         # read-only transactions are only a default the role may switch off: privileges must hold alone
         conn.execute("SET default_transaction_read_only = off")
         denied = [
             "INSERT INTO bi.monthly_sales (month) VALUES ('2030-01-01')",
             "DELETE FROM bi.daily_sales",
             "UPDATE bi.product_metrics SET units_sold = 0",
+            "DELETE FROM bi.dim_customers",
             "CREATE TABLE public.bi_probe (x int)",
             "CREATE TABLE bi.bi_probe (x int)",
             "CREATE VIEW bi.bi_probe AS SELECT 1",
             "CREATE SCHEMA bi_probe",
             "SELECT count(*) FROM warehouse.fact_orders",
+            "SELECT count(*) FROM warehouse.dim_customers",
             "SELECT count(*) FROM analytics.daily_sales",
             "SELECT count(*) FROM staging.orders",
             "SELECT count(*) FROM ops.run_context",
+            "SELECT count(*) FROM ops.campaign_order",
+            "SELECT count(*) FROM raw.landed_files",
         ]
         for statement in denied:
             with pytest.raises(errors.InsufficientPrivilege):
                 conn.execute(statement)
+        with pytest.raises(errors.UndefinedColumn):  # contact details stay in the warehouse
+            conn.execute("SELECT email FROM bi.dim_customers_history")
 
 
 def test_rerun_is_idempotent_and_views_follow_tables(
@@ -95,7 +120,7 @@ def test_rerun_is_idempotent_and_views_follow_tables(
     monkeypatch.setenv(bi.ENV_BI_PASSWORD, PASSWORD)
     _run(built.url)
     meta = _metadata(_run(built.url))
-    assert meta["role_state"] == "updated with LOGIN" and meta["view_count"] == 8 + 3
+    assert meta["role_state"] == "updated with LOGIN" and meta["view_count"] == len(bi.views())
     with _as_role(built.url, role) as conn:
         assert conn.execute("SELECT count(*) FROM bi.customer_metrics").fetchone()[0] == 11
 
@@ -164,7 +189,7 @@ def test_user_without_role_privileges_gets_views_and_a_note(
         meta = _metadata(_run(limited_url))
         # daily_sales only: the shared answers read tables this database lacks
         assert meta["role_state"].startswith("not created") and meta["view_count"] == 1
-        assert "daily_sales" not in meta["missing_tables"] and "monthly_sales" in meta["missing_tables"]
+        assert "daily_sales" not in meta["missing_views"] and "monthly_sales" in meta["missing_views"]
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (target,)).fetchone() is None
             assert conn.execute("SELECT to_regclass('bi.daily_sales')").fetchone()[0] is not None

@@ -451,7 +451,7 @@ def test_a_warehouse_from_before_the_view_is_upgraded(url: str) -> None:
         conn.execute("DROP VIEW analytics.customer_metrics")
         conn.execute("DROP TABLE ops.customer_rows")
         conn.execute("CREATE TABLE analytics.customer_metrics AS SELECT 1 AS customer_id")
-        bi.create_views(conn, ["customer_metrics"])
+        bi.publish(conn, [v for v in bi.views() if v.name == "customer_metrics"])
         conn.execute("UPDATE ops.analytics_builds SET code = 'before' WHERE table_name = 'customer_metrics'")
     result = build(url, "customer_metrics")["customer_metrics"]
     assert (result.metadata["build"], result.metadata["build_reason"]) == (
@@ -463,7 +463,8 @@ def test_a_warehouse_from_before_the_view_is_upgraded(url: str) -> None:
         assert kind.fetchone()[0] == "v"
         assert postgres.table_checksum(conn, "analytics.customer_metrics") == expected
         assert conn.execute("SELECT to_regclass('bi.customer_metrics')").fetchone()[0] is None  # went with it
-        assert bi.create_views(conn, ["customer_metrics"]) == ["bi.customer_metrics"]
+        made, _ = bi.publish(conn, [v for v in bi.views() if v.name == "customer_metrics"])
+        assert [v.name for v in made] == ["customer_metrics"]
         assert conn.execute("SELECT count(*) FROM bi.customer_metrics").fetchone()[0] == len(seed.CUSTOMERS)
 
 

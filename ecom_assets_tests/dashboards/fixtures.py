@@ -24,9 +24,12 @@ from decimal import Decimal
 import psycopg
 from psycopg import sql
 
+from ecom_assets.defs.analytics.assets import SQL_DIR as ANALYTICS_SQL
 from ecom_assets.defs.dashboards import spec
+from ecom_assets.lib import postgres
 
 AS_OF = dt.date(2025, 3, 31)
+CUSTOMER_COUNTS_SQL = ANALYTICS_SQL / "customer_counts.sql"
 
 EXPECTED_KPIS = {  # the tiles' headlines
     "net_revenue": "$499.99",
@@ -318,6 +321,12 @@ ROWS: dict[str, list[tuple]] = {
 }
 
 
+def count_customers(conn: psycopg.Connection) -> None:
+    """The customer counts the dashboards read (ops.customer_counts), as the customer_metrics
+    build keeps them, from the hand-made rows."""
+    postgres.run_sql_file(conn, CUSTOMER_COUNTS_SQL)
+
+
 def create_analytics_fixture(url: str, *, empty: bool = False) -> None:
     """(Re)create ``analytics.*`` and ``ops.run_context`` in the database at ``url`` with the rows
     above, or with no rows at all (``empty``: a shop before its first order)."""
@@ -335,6 +344,7 @@ def create_analytics_fixture(url: str, *, empty: bool = False) -> None:
                     ),
                     rows,
                 )
+        count_customers(conn)
 
 
 # How far grow_analytics_fixture goes past each bound of the charts.
@@ -386,3 +396,4 @@ def grow_analytics_fixture(url: str, *, products: int, brands: int, campaigns: i
                SELECT 'X' || s || i, 1, s, -30 + mod(i * 7, 2031)
                FROM unnest(ARRAY['Premium', 'Regular', 'Budget']) AS s, generate_series(1, 300) AS i"""
         )
+        count_customers(conn)

@@ -53,7 +53,7 @@ def test_compose_services_ports_and_databases(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     cfg = json.loads(res.stdout)
     services = cfg["services"]
-    assert set(services) == {"postgres", "code-server", "webserver", "daemon"}
+    assert set(services) == {"postgres", "bi-role", "code-server", "webserver", "daemon"}
     for name in ("postgres", "code-server", "webserver"):
         assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
     for svc in services.values():

@@ -20,13 +20,13 @@ from psycopg import sql
 from pydantic import Field
 
 from ecom_assets.defs.analytics import checks, incremental
+from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import postgres
 
 SQL_DIR = Path(__file__).parent / "sql"
 GROUP = "analytics"
-OWNERS = ["team:data-eng"]
 PREVIEW_ROWS = 10
 
 
@@ -64,6 +64,9 @@ class TableSpec:
     # rows, and the whole-table checks run in SQL (checks.WHOLE_TABLE_RULES); a full build
     # validates every row.
     rebuilt_keys: str | None = None
+    # summaries kept beside the table (sql/<name>.sql), rebuilt whole after every build of it, in
+    # its transaction and after its as-of date is recorded, so they read the table as readers will
+    after: tuple[str, ...] = ()
 
 
 def table_sql(spec: TableSpec) -> str:
@@ -193,6 +196,7 @@ TABLES: list[TableSpec] = [
         facts=("fact_orders",),
         state_tables=("ops.customer_day", "ops.customer_totals", "ops.customer_rows"),
         rebuilt_keys="customer_rebuilt",
+        after=("customer_counts",),
     ),
     TableSpec(
         "segment_metrics",
@@ -212,7 +216,7 @@ TABLES: list[TableSpec] = [
         PRODUCT_DEPS,
         _product_lineage("product_id"),
         facts=("fact_order_items", "fact_inventory"),
-        state_tables=("ops.product_month", "ops.stock_month", "ops.product_snapshot_days"),
+        state_tables=("ops.product_day", "ops.product_month", "ops.stock_month", "ops.product_snapshot_days"),
     ),
     _group_spec("category"),
     _group_spec("brand"),
@@ -254,17 +258,7 @@ def require_as_of(conn: psycopg.Connection) -> object:
 
 def column_schema(table: str) -> dg.TableSchema:
     model, _ = contracts.CONTRACTS[table]
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name,
-                pg,
-                description=desc,
-                constraints=dg.TableColumnConstraints(nullable=nullable),
-            )
-            for name, pg, nullable, desc in contracts.columns(model)
-        ]
-    )
+    return model_schema(model, lambda c: c.metadata["pg"])
 
 
 def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
@@ -306,6 +300,8 @@ def build_table(
         )
         postgres.run_sql(conn, text, delta.params(spec.reach))
         incremental.record(conn, delta, spec.facts, code, marker)
+        for name in spec.after:
+            postgres.run_sql_file(conn, SQL_DIR / f"{name}.sql")
         # an incremental build of a table that rewrites some rows: read and check those
         keys = None if delta.full else spec.rebuilt_keys
         frame = contracts.read_table(conn, spec.name, keys)

@@ -6,6 +6,7 @@ rebuilt after every analytics run, no BI server, and the files open anywhere.
 
 import dagster as dg
 
+from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.dashboards import build, paper
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import settings
@@ -27,7 +28,7 @@ ANALYTICS_TABLES = (
     key=["dashboards", "ecom_dashboards"],
     group_name="dashboards",
     kinds={"html", "pdf"},
-    owners=["team:data-eng"],
+    owners=OWNERS,
     deps=[dg.AssetKey(["analytics", name]) for name in ANALYTICS_TABLES],
     description=(
         "Executive summary, product performance and customer analytics dashboards as one "

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.lib import landing
 from ecom_assets.lib.contracts import SOURCE_TABLES, SourceTable
 from ecom_assets.lib.csv_reader import read_batches
-
-OWNERS = ["team:data-eng"]
 
 
 def count_rows(path: Path) -> int:

@@ -5,6 +5,7 @@ import importlib
 import dagster as dg
 from pydantic import Field
 
+from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.lib import generator, settings
 
 
@@ -18,7 +19,7 @@ class SyntheticExportConfig(dg.Config):
 @dg.asset(
     group_name="raw",
     kinds={"python", "csv"},
-    owners=["team:data-eng"],
+    owners=OWNERS,
     tags={"ecom/role": "generator"},
     description=(
         "Writes a synthetic shop export (one CSV per source table, DATA_CONTRACT layout) into "

@@ -12,6 +12,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource, partition_lock_names
 from ecom_assets.defs.staging import checks, load
@@ -22,27 +23,10 @@ from ecom_assets.lib import window as window_mod
 from ecom_assets.lib.contracts import PG_TYPES, SOURCE_TABLES, SourceTable
 from ecom_assets.lib.csv_reader import UnreadableFile
 
-OWNERS = ["team:data-eng"]
-
 
 def column_schema(src: SourceTable) -> dg.TableSchema:
-    """The contract as a Dagster ``TableSchema`` (as dagster-pandera builds one), PostgreSQL types."""
-    schema = src.model.to_schema()
-    columns = []
-    for name, col in schema.columns.items():
-        other = [c.error or c.name for c in col.checks]
-        columns.append(
-            dg.TableColumn(
-                name=name,
-                type=PG_TYPES[col.metadata["kind"]],
-                description=f"{col.metadata['kind']}{', required' if col.metadata['required'] else ''}",
-                constraints=dg.TableColumnConstraints(
-                    nullable=col.nullable, unique=name == src.key and src.is_event, other=other
-                ),
-            )
-        )
-    frame_checks = [c.error or c.name for c in schema.checks]
-    return dg.TableSchema(columns=columns, constraints=dg.TableConstraints(other=frame_checks))
+    """The contract as a Dagster ``TableSchema`` (defs/catalog.py), PostgreSQL types."""
+    return model_schema(src.model, lambda c: PG_TYPES[c.metadata["kind"]], [src.key] if src.is_event else [])
 
 
 def ensure_tables(warehouse: PostgresResource) -> None:

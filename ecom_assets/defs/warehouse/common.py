@@ -9,12 +9,12 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from ecom_assets.defs.catalog import OWNERS  # noqa: F401 - the warehouse assets import it from here
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.staging import ddl as staging_ddl
 from ecom_assets.lib import postgres
 
 SQL_DIR = Path(__file__).parent / "sql"
-OWNERS = ["team:data-eng"]
 GROUP = "warehouse"
 # Serialises the idempotent DDL of schema.sql across assets running side by side.
 SCHEMA_LOCK_ID = 7_315_042

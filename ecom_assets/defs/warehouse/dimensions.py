@@ -14,6 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from pydantic import Field
 
+from ecom_assets.defs.catalog import database_schema
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import checks, meta
 from ecom_assets.defs.warehouse.common import (
@@ -40,7 +41,7 @@ def _dim_metadata(conn: psycopg.Connection, spec: DimSpec, counts: Mapping[str, 
         "current_rows": current,
         "changed_keys": dg.MetadataValue.int(changes),
         "preview": dg.MetadataValue.md(meta.preview(conn, "warehouse", spec.name, [spec.key, "valid_from"])),
-        "dagster/column_schema": meta.column_schema(conn, "warehouse", spec.name),
+        "dagster/column_schema": database_schema(conn, "warehouse", spec.name),
     }
 
 
@@ -167,6 +168,6 @@ def dim_date(config: DimDateConfig, warehouse: PostgresResource) -> dg.Materiali
                 "first_day": str(start),
                 "last_day": str(end),
                 "preview": dg.MetadataValue.md(meta.preview(conn, "warehouse", "dim_date", ["date"])),
-                "dagster/column_schema": meta.column_schema(conn, "warehouse", "dim_date"),
+                "dagster/column_schema": database_schema(conn, "warehouse", "dim_date"),
             }
         )

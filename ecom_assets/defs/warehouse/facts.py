@@ -11,6 +11,7 @@ import psycopg
 from psycopg import sql
 from pydantic import Field
 
+from ecom_assets.defs.catalog import database_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import checks, meta
@@ -146,7 +147,7 @@ def build_fact(
             "preview": dg.MetadataValue.md(
                 meta.preview(conn, "warehouse", spec.name, spec.preview_order, in_window, bounds)
             ),
-            "dagster/column_schema": meta.column_schema(conn, "warehouse", spec.name),
+            "dagster/column_schema": database_schema(conn, "warehouse", spec.name),
             "dagster/column_lineage": meta.column_lineage(spec.lineage),
         }
     context.log.info(

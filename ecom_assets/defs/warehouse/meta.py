@@ -1,4 +1,5 @@
-"""Materialization metadata shared by the warehouse assets: schema, preview, lineage."""
+"""Materialization metadata shared by the warehouse assets: preview, lineage (the column schema
+is ``defs/catalog.database_schema``)."""
 
 from __future__ import annotations
 
@@ -10,25 +11,6 @@ import psycopg
 from psycopg import sql
 
 PREVIEW_ROWS = 10
-
-
-def column_schema(conn: psycopg.Connection, schema: str, table: str) -> dg.TableSchema:
-    """The table's columns as PostgreSQL reports them, so the UI shows what is really there."""
-    rows = conn.execute(
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-        (schema, table),
-    ).fetchall()
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name=name,
-                type=dtype,
-                constraints=dg.TableColumnConstraints(nullable=nullable == "YES"),
-            )
-            for name, dtype, nullable in rows
-        ]
-    )
 
 
 def _cell(value: object) -> str:

@@ -4,7 +4,7 @@ and BI tools.
 Three answers are read in more than one place: the campaign ROI ranking (question 4), the top
 products by margin (question 1) and the segments' shares (question 2). Each is one ``.sql``
 file here; the report and the dashboards run it (:func:`fetch`) and take the rows they show,
-and ``bi_access`` publishes it as a view in schema ``bi`` (:func:`create_bi_views`), so the
+and ``bi_access`` publishes it as a view in schema ``bi`` (``bi.answer_views``), so the
 three can never disagree. The rankings are complete (a rank column, no LIMIT): a reader takes
 the top N.
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import psycopg
-from psycopg import sql
 
 SQL_DIR = Path(__file__).parent
 BI_SCHEMA = "bi"
@@ -53,35 +52,6 @@ def fetch(conn: psycopg.Connection, name: str) -> pd.DataFrame:
     with conn.cursor() as cur:
         cur.execute(ANSWERS[name].sql)
         return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description], dtype=object)
-
-
-def create_bi_views(conn: psycopg.Connection) -> list[str]:
-    """``bi.<answer>`` for every answer whose tables exist (called by ``bi_access`` before it
-    grants the views); an answer over a table not built yet is left out, as ``bi_access`` leaves
-    out the table's own view.
-
-    Drop and create (not OR REPLACE) so a column removed from an answer leaves its view too.
-    """
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(BI_SCHEMA)))
-    made = []
-    for answer in ANSWERS.values():
-        view = sql.Identifier(BI_SCHEMA, answer.name)
-        try:
-            with conn.transaction():  # a savepoint: a missing table fails this view only
-                conn.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(view))
-                conn.execute(
-                    sql.SQL("CREATE VIEW {} AS ").format(view) + sql.SQL(answer.sql.strip().rstrip(";"))
-                )
-                conn.execute(
-                    sql.SQL("COMMENT ON VIEW {} IS {}").format(
-                        view,
-                        sql.Literal(f"{answer.question} The same query as the report and the dashboards."),
-                    )
-                )
-        except psycopg.errors.UndefinedTable:
-            continue
-        made.append(f"{BI_SCHEMA}.{answer.name}")
-    return made
 
 
 def write_definitions(out_dir: Path) -> Path:

@@ -3,13 +3,26 @@
 -- discount share, COGS at the cost in effect on the order date), matched on the natural key
 -- so sales of every version count. Stock is averaged over the snapshot days loaded.
 --
--- Built incrementally from per-month state in ops (TableSpec facts: fact_order_items,
--- fact_inventory): ops.product_month (recognized sales of a product in a calendar month; an
--- order lies in one month, so distinct orders add up over months), ops.stock_month (stock
+-- Built incrementally from state in ops (TableSpec facts: fact_order_items, fact_inventory):
+-- ops.product_day (recognized sales of a product on a day, recomputed for the changed days; also
+-- what bi.daily_product_sales shows, so a BI tool sums a date range from it instead of the items),
+-- ops.product_month (the same by calendar month, summed from product_day for the changed days'
+-- months; an order lies in one day, so distinct orders add up over days), ops.stock_month (stock
 -- summed over the month's snapshot days up to the as-of date) and ops.product_snapshot_days
 -- (how many snapshot days each month has up to the as-of date). Only the months in %(months)s are
 -- recomputed (every month when %(full)s), plus, for stock, the months between the previous and
 -- the current as-of date; the table is then rewritten from the state and the current products.
+
+CREATE TABLE IF NOT EXISTS ops.product_day (
+    day           date    NOT NULL,
+    product_id    text    NOT NULL,
+    units_sold    bigint  NOT NULL,
+    orders        bigint  NOT NULL,
+    net_revenue   numeric NOT NULL,
+    cogs          numeric NOT NULL,
+    gross_profit  numeric NOT NULL,
+    PRIMARY KEY (day, product_id)
+);
 
 CREATE TABLE IF NOT EXISTS ops.product_month (
     month         date    NOT NULL,
@@ -47,11 +60,24 @@ FROM ops.analytics_builds b,
      generate_series(least(b.as_of, %(as_of)s::date), greatest(b.as_of, %(as_of)s::date), interval '1 day') AS d
 WHERE b.table_name = 'product_metrics' AND b.as_of IS DISTINCT FROM %(as_of)s::date;
 
-DELETE FROM ops.product_month
-WHERE %(full)s OR month = ANY(%(months)s::date[]);
+-- A full build empties the day state with TRUNCATE (no 1.25M dead rows at scale 100) and puts
+-- the rows back in key order, so the primary key grows at its right edge: the full build went
+-- from 1.8x to 1.35x the month-only state's time, a new day from 0.7-0.85x (docs/BENCHMARKS.md).
+SELECT set_config('ecom.product_state_full', %(full)s::text, true);
 
-INSERT INTO ops.product_month
-SELECT date_trunc('month', i.order_date)::date,
+DO $$
+BEGIN
+    IF current_setting('ecom.product_state_full')::boolean THEN
+        TRUNCATE ops.product_day;
+    END IF;
+END
+$$;
+
+DELETE FROM ops.product_day
+WHERE NOT %(full)s AND day = ANY(%(days)s::date[]);
+
+INSERT INTO ops.product_day
+SELECT i.order_date,
        i.product_id,
        sum(i.quantity),
        count(DISTINCT i.order_id),
@@ -60,9 +86,25 @@ SELECT date_trunc('month', i.order_date)::date,
        sum(i.gross_profit)
 FROM warehouse.fact_order_items i
 WHERE i.is_recognized
-  AND (%(full)s OR (i.order_date >= (SELECT min(month) FROM product_sales_months)
-                    AND i.order_date < (SELECT max(month) + interval '1 month' FROM product_sales_months)
-                    AND date_trunc('month', i.order_date)::date IN (SELECT month FROM product_sales_months)))
+  AND (%(full)s OR i.order_date = ANY(%(days)s::date[]))
+GROUP BY 1, 2
+ORDER BY 1, 2;
+
+DELETE FROM ops.product_month
+WHERE %(full)s OR month = ANY(%(months)s::date[]);
+
+INSERT INTO ops.product_month
+SELECT date_trunc('month', d.day)::date,
+       d.product_id,
+       sum(d.units_sold),
+       sum(d.orders),
+       sum(d.net_revenue),
+       sum(d.cogs),
+       sum(d.gross_profit)
+FROM ops.product_day d
+WHERE %(full)s OR (d.day >= (SELECT min(month) FROM product_sales_months)
+                   AND d.day < (SELECT max(month) + interval '1 month' FROM product_sales_months)
+                   AND date_trunc('month', d.day)::date IN (SELECT month FROM product_sales_months))
 GROUP BY 1, 2;
 
 -- Stock per product and snapshot day of the stock months, up to the as-of date.

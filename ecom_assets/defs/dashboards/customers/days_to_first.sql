@@ -1,13 +1,13 @@
 -- Days from registration to first purchase as a histogram, per segment (the page's segment picker
 -- sums the segments it keeps). The bin width is the smallest of 1, 2, 5, 10, 20, 50, ... days that
 -- covers the whole range in at most %(max_bins)s bins, so the rows stay bounded however long the
--- history; days_from .. days_to (exclusive) is a bin, days its label. Customers are counted per
--- segment and day first (a few thousand rows at any scale), then binned.
+-- history; days_from .. days_to (exclusive) is a bin, days its label. The customers per segment
+-- and day are kept with customer_metrics (ops.customer_counts: a few thousand rows at any scale),
+-- then binned.
 WITH buyers AS (
-    SELECT customer_segment, days_to_first_purchase AS days, count(*) AS customers
-    FROM analytics.customer_metrics
-    WHERE days_to_first_purchase IS NOT NULL
-    GROUP BY customer_segment, days_to_first_purchase
+    SELECT customer_segment, days_to_first_purchase AS days, customers
+    FROM ops.customer_counts
+    WHERE kind = 'days_to_first_purchase' AND days_to_first_purchase IS NOT NULL
 ),
 span AS (
     SELECT min(days) AS lo, max(days) AS hi FROM buyers
