@@ -145,12 +145,15 @@ def parameters(conn: psycopg.Connection) -> dict[str, object]:
 
 
 def dashboard_queries() -> list[tuple[str, str, dict[str, object] | None]]:
-    from ecom_assets.lib import charts
+    from ecom_assets.defs.analytics import answers
+    from ecom_assets.defs.dashboards.build import ANSWERS, SQL_DIRS
+    from ecom_assets.defs.dashboards.spec import QUERY_PARAMS
 
     out = []
-    for path in sorted(DASHBOARD_SQL.rglob("*.sql")):
+    for path in sorted(p for d in SQL_DIRS for p in d.glob("*.sql")):
         text = path.read_text(encoding="utf-8")
-        out.append((path.stem, text, charts.QUERY_PARAMS if "%(" in text else None))
+        out.append((path.stem, text, QUERY_PARAMS if "%(" in text else None))
+    out += [(name, answers.ANSWERS[name].sql, None) for name in ANSWERS]
     return out
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from ecom_assets.defs.warehouse.assets import FACTS, partition_name
+from ecom_assets.defs.warehouse.planning import partition_name
+from ecom_assets.defs.warehouse.specs import FACTS
 from psycopg import sql
 
 from ecom_assets import runner
