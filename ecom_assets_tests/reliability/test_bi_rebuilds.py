@@ -11,12 +11,12 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from ecom_assets.defs.warehouse.planning import partition_name
-from ecom_assets.defs.warehouse.specs import FACTS
 from psycopg import sql
 
 from ecom_assets import runner
 from ecom_assets.defs.analytics import bi
+from ecom_assets.defs.warehouse.planning import partition_name
+from ecom_assets.defs.warehouse.specs import FACTS
 from ecom_assets_tests.reliability.conftest import Pipeline, admin_conn, graph_keys
 
 BI_ACCESS = dg.AssetKey(["analytics", "bi_access"])
