@@ -195,7 +195,7 @@ def summaries() -> list[BiView]:
 
 
 def aggregates() -> list[BiView]:
-    """One view per analytics table (shared/METRICS.md)."""
+    """One view per analytics table (docs/METRICS.md)."""
     return [
         mirror(spec.name, f"analytics.{spec.name}", [tables.an(spec.name)], description=spec.description)
         for spec in tables.TABLES
