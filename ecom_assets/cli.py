@@ -93,10 +93,6 @@ def _import(export: Path, as_of: dt.date | None, progress: Progress) -> object:
 
     return importer.import_export(export, as_of=as_of, progress=progress)
 
-    # One step for the whole import until the importer reports per file (lib/progress.py).
-    with progress.step(f"import {export}"):
-        return importer.import_export(export, as_of=as_of)
-
 
 def cmd_import(args: argparse.Namespace) -> int:
     print(_import(Path(args.dir), args.as_of, _progress(args)))
@@ -113,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ecom_assets import runner
-    from ecom_assets.lib import generator
+    from ecom_assets.defs.raw.generate_land import generate_and_land
 
     url = postgres.resolve_url()
     with postgres.connect(url):
@@ -122,10 +118,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     export = settings.data_dir() / "export"
     progress = _progress(args)
     print(f"generating scale {args.scale} (seed {args.seed}) into {export}")
-    print(generator.generate(export, scale=args.scale, seed=args.seed, progress=progress))
-    if args.messy:
-        _make_messy(export, args.seed, args.messy_rate)
-    print(_import(export, None, progress))
+    done = generate_and_land(
+        export,
+        scale=args.scale,
+        seed=args.seed,
+        messy_rate=args.messy_rate if args.messy else None,
+        progress=progress,
+    )
+    print(done.generated)
+    if done.messy is not None:
+        print(done.messy)
+    print(done.landed)
     # through the month in progress: no partition is left missing in the UI
     summary = runner.run_graph(end=dt.date.today(), progress_to=progress)
     runner.print_summary(summary)

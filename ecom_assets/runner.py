@@ -99,13 +99,15 @@ def run_graph(
 
     t0 = time.perf_counter()
     defs = load_definitions()
+    from ecom_assets.defs.run_values import as_of_tags
+
     first, last = window.first_landed_day(), landing.as_of_date()
     if first is None or last is None:
         raise SystemExit(
             f"nothing has landed in {settings.landing_dir()}: run `ecom generate` or `ecom import DIR` first"
         )
     start, end = start or first, end or last
-    run_tags = dict(tags or {})
+    run_tags = {**as_of_tags(last), **(tags or {})}  # the as-of date travels with the run
     rng = partition_range(start, end, defs)
     if rng:
         run_tags["dagster/asset_partition_range_start"] = rng[0]

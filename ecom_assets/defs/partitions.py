@@ -8,13 +8,13 @@ refreshes the current month, and the staging/fact loads only redo the days whose
 so a day's run costs in proportion to that day.
 
 The partitions start at the first landed day (``ECOM_START_DATE`` overrides; without landed
-data a fixed default), so the UI shows no empty months before the data.
+data a fixed default), so the UI shows no empty months before the data. Dagster needs them when
+the definitions load, so this reads the landing zone's folder names then (no file is opened).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
 
@@ -22,11 +22,13 @@ from ecom_assets.lib import settings, window
 
 
 def partitions_start() -> dt.date:
-    override = os.environ.get(settings.ENV_START_DATE)
-    if override:
-        return dt.date.fromisoformat(override)
-    first = window.first_landed_day()
-    return first or dt.date.fromisoformat(settings.DEFAULT_START_DATE)
+    """Where the monthly partitions start: the one place it is decided (docs/DESIGN.md
+    "Settings and layout" says why the landing zone is looked at when the definitions load)."""
+    return (
+        window.start_override()
+        or window.first_landed_day()
+        or dt.date.fromisoformat(settings.DEFAULT_START_DATE)
+    )
 
 
 def month_start(day: dt.date) -> dt.date:

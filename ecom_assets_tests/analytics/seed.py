@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import psycopg
 
 from ecom_assets.defs.staging.ddl import ensure_staging_tables, set_as_of
-from ecom_assets.lib import postgres
+from ecom_assets.defs.warehouse import common as warehouse_common
+from ecom_assets.lib.sql_files import apply_state
 
 AS_OF = dt.date(2025, 12, 31)
 OPEN_END = dt.date(9999, 12, 31)
-SCHEMA_SQL = Path(__file__).resolve().parents[2] / "ecom_assets/defs/warehouse/sql/schema.sql"
 
 
 def d(days_before: int) -> dt.date:
@@ -125,7 +124,8 @@ def _cents(x: Decimal) -> Decimal:
 
 def create_schema(conn: psycopg.Connection) -> None:
     ensure_staging_tables(conn)
-    postgres.run_sql_file(conn, SCHEMA_SQL)
+    warehouse_common.SQL.run(conn, "schema.sql")
+    apply_state(conn, "warehouse", warehouse_common.SQL)  # ops.dim_changes, empty ledgers
 
 
 def _partition(conn: psycopg.Connection, parent: str, day: dt.date) -> None:

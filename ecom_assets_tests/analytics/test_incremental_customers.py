@@ -24,6 +24,7 @@ from ecom_assets.defs.analytics import assets as analytics_assets
 from ecom_assets.defs.analytics import incremental
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import postgres
+from ecom_assets.lib.sql_files import SqlFiles
 from ecom_assets_tests.analytics import seed
 from ecom_assets_tests.analytics.seed import AS_OF, d
 from ecom_assets_tests.conftest import create_database, drop_database
@@ -102,11 +103,10 @@ def full_rebuild_checksums(url: str) -> dict[str, str]:
     with psycopg.connect(url) as conn:
         as_of = analytics_assets.require_as_of(conn)
         for t in TABLES:
-            path = analytics_assets.SQL_DIR / f"{t}.sql"
             delta = incremental.plan(
-                conn, t, SPECS[t].facts, incremental.code_version(path), as_of, full_refresh=True
+                conn, t, SPECS[t].facts, analytics_assets.SQL.md5(t), as_of, full_refresh=True
             )
-            postgres.run_sql_file(conn, path, delta.params())
+            analytics_assets.SQL.run(conn, t, delta.params())
         out = checksums(conn)
         conn.rollback()
     return out
@@ -427,10 +427,10 @@ def test_shared_function_is_recreated_and_versions_the_sales_tables(
     assert (day(url, D(2025, 12, 6))["new_customers"], day(url, D(2025, 12, 12))["new_customers"]) == (1, 0)
 
     sql_dir = tmp_path / "sql"
-    shutil.copytree(analytics_assets.SQL_DIR, sql_dir)
+    shutil.copytree(analytics_assets.SQL.folder, sql_dir)
     ddl = sql_dir / "customer_first_days.sql"
     ddl.write_text(ddl.read_text(encoding="utf-8") + "-- changed\n", encoding="utf-8")
-    monkeypatch.setattr(analytics_assets, "SQL_DIR", sql_dir)
+    monkeypatch.setattr(analytics_assets, "SQL", SqlFiles(sql_dir))
     results = build(url)
     assert {t: r.metadata["build_reason"] for t, r in results.items()} == {
         "customer_metrics": "incremental",

@@ -24,12 +24,11 @@ from decimal import Decimal
 import psycopg
 from psycopg import sql
 
-from ecom_assets.defs.analytics.assets import SQL_DIR as ANALYTICS_SQL
+from ecom_assets.defs.analytics import incremental
+from ecom_assets.defs.analytics.assets import SQL as ANALYTICS_SQL
 from ecom_assets.defs.dashboards import spec
-from ecom_assets.lib import postgres
 
 AS_OF = dt.date(2025, 3, 31)
-CUSTOMER_COUNTS_SQL = ANALYTICS_SQL / "customer_counts.sql"
 
 EXPECTED_KPIS = {  # the tiles' headlines
     "net_revenue": "$499.99",
@@ -324,7 +323,8 @@ ROWS: dict[str, list[tuple]] = {
 def count_customers(conn: psycopg.Connection) -> None:
     """The customer counts the dashboards read (ops.customer_counts), as the customer_metrics
     build keeps them, from the hand-made rows."""
-    postgres.run_sql_file(conn, CUSTOMER_COUNTS_SQL)
+    incremental.ensure_state(conn)  # ops.customer_counts (analytics/sql/ops_state.sql)
+    ANALYTICS_SQL.run(conn, "customer_counts")
 
 
 def create_analytics_fixture(url: str, *, empty: bool = False) -> None:

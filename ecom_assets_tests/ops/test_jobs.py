@@ -8,6 +8,7 @@ import pytest
 
 from ecom_assets.defs.ops import jobs
 from ecom_assets.defs.partitions import monthly_partitions
+from ecom_assets.defs.run_values import AS_OF_TAG
 from ecom_assets.lib import landing
 
 seen: dict[str, object] = {}
@@ -52,6 +53,14 @@ def test_schedule_runs_the_month_of_the_day_before_the_tick(monkeypatch: pytest.
     assert req.partition_key == "2026-10-01"
     assert req.tags[jobs.DAY_TAG] == "2026-10-31"
     assert req.run_key == "daily-2026-10-31"
+
+
+def test_the_daily_run_carries_the_landed_as_of_date_as_a_tag(data_dir: Path) -> None:
+    req = jobs.daily_run_request(dt.date(2026, 10, 31))
+    assert isinstance(req, dg.RunRequest) and AS_OF_TAG not in req.tags  # nothing landed yet
+    landing.write_as_of(dt.date(2026, 10, 30))  # the source is a day late: the data's date, not the tick's
+    req = jobs.daily_run_request(dt.date(2026, 10, 31))
+    assert isinstance(req, dg.RunRequest) and req.tags[AS_OF_TAG] == "2026-10-30"
 
 
 def test_schedule_defers_to_the_demo_schedule_in_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,3 +117,4 @@ def test_demo_day_lands_the_day_after_the_as_of_date_and_triggers_its_month(
     assert isinstance(req, dg.RunRequest)
     assert req.partition_key == "2026-11-01"
     assert req.tags[jobs.DAY_TAG] == "2026-11-01"
+    assert req.tags[AS_OF_TAG] == "2026-11-01"  # the as-of date travels with the run

@@ -148,7 +148,7 @@ def test_hash_check_catches_a_tampered_row(wh_url: str) -> None:
             "customer_segment, preferred_category, marketing_consent, DATE '2026-05-01', DATE '9999-12-31', "
             "true, attr_hash FROM warehouse.dim_customers WHERE customer_id = 'C1'"
         )
-        counts = common.fetch_one(
+        counts = common.SQL.one(
             conn,
             "dim_checks.sql",
             dim=psycopg.sql.Identifier("warehouse", spec.name),

@@ -19,13 +19,16 @@ import psycopg
 from psycopg import sql
 from pydantic import Field
 
+from ecom_assets.defs import run_values
 from ecom_assets.defs.analytics import checks, incremental
 from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import postgres
+from ecom_assets.lib.sql_files import SqlFiles, run_text
 
 SQL_DIR = Path(__file__).parent / "sql"
+SQL = SqlFiles(SQL_DIR)
 GROUP = "analytics"
 PREVIEW_ROWS = 10
 
@@ -74,7 +77,7 @@ def table_sql(spec: TableSpec) -> str:
 
     ``group`` names a column and tables, so it must be a plain lower-case identifier (it comes
     from this module, never from input)."""
-    text = (SQL_DIR / f"{spec.template or spec.name}.sql").read_text(encoding="utf-8")
+    text = SQL.text(spec.template or spec.name)
     if spec.template:
         if not re.fullmatch(r"[a-z_]+", spec.group or ""):
             raise ValueError(f"{spec.name}: group {spec.group!r} is not a plain identifier")
@@ -84,7 +87,7 @@ def table_sql(spec: TableSpec) -> str:
 
 def functions_sql(spec: TableSpec) -> str:
     """The DDL of the shared functions ``spec``'s SQL calls ("" when none)."""
-    return "".join((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name in spec.functions)
+    return "".join(SQL.text(name) for name in spec.functions)
 
 
 def table_code(spec: TableSpec) -> str:
@@ -247,13 +250,12 @@ TABLES: list[TableSpec] = [
 
 
 def require_as_of(conn: psycopg.Connection) -> object:
-    """The as-of date from ``ops.run_context``; fails with a clear message when staging has not set it."""
-    if conn.execute("SELECT to_regclass('ops.run_context')").fetchone()[0] is None:
-        raise dg.Failure("ops.run_context does not exist: materialize the staging assets first.")
-    row = conn.execute("SELECT as_of FROM ops.run_context").fetchone()
-    if row is None:
+    """The as-of date of the loaded data (``run_values.loaded_as_of``); fails with a clear message
+    when staging has not set it."""
+    as_of = run_values.loaded_as_of(conn)
+    if as_of is None:
         raise dg.Failure("ops.run_context holds no as-of date: materialize the staging assets first.")
-    return row[0]
+    return as_of
 
 
 def column_schema(table: str) -> dg.TableSchema:
@@ -285,6 +287,9 @@ def build_table(
     text = table_sql(spec)
     code = table_code(spec)
     with warehouse.get_connection() as conn:
+        # the layer's state tables, committed apart like the functions below (apply_state)
+        incremental.ensure_state(conn, {s.name: s.state_tables for s in TABLES})
+        conn.commit()
         if spec.functions:
             # committed apart, before the build: in the build's transaction the function's catalog
             # row would stay locked to the end, and a table built side by side replacing it too
@@ -298,10 +303,10 @@ def build_table(
         delta = incremental.plan(
             conn, spec.name, spec.facts, code, as_of, marker, full_refresh, spec.state_tables
         )
-        postgres.run_sql(conn, text, delta.params(spec.reach))
+        run_text(conn, text, delta.params(spec.reach))
         incremental.record(conn, delta, spec.facts, code, marker)
         for name in spec.after:
-            postgres.run_sql_file(conn, SQL_DIR / f"{name}.sql")
+            SQL.run(conn, name)
         # an incremental build of a table that rewrites some rows: read and check those
         keys = None if delta.full else spec.rebuilt_keys
         frame = contracts.read_table(conn, spec.name, keys)

@@ -51,6 +51,7 @@ from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import specs as warehouse
 from ecom_assets.lib import descriptions
+from ecom_assets.lib.sql_files import SqlFiles
 
 __all__ = ["BI_SCHEMA", "DEFAULT_BI_USER", "ENV_BI_PASSWORD", "ENV_BI_USER", "BiView", "bi_access"]
 
@@ -90,10 +91,8 @@ class BiView:
     def select(self, conn: psycopg.Connection) -> sql.Composable | None:
         """The view's SELECT; None when what it mirrors does not exist (yet)."""
         if self.query is not None:
-            text = sql.SQL(self.query.read_text(encoding="utf-8").strip().rstrip(";"))
-            if not self.identifiers:
-                return text
-            return text.format(**{k: sql.Identifier(*v.split(".")) for k, v in self.identifiers})
+            idents = {k: sql.Identifier(*v.split(".")) for k, v in self.identifiers}
+            return SqlFiles(self.query.parent).statement(self.query.name, **idents)
         assert self.source is not None
         schema, table = self.source.split(".", 1)
         columns = [c for c in _columns(conn, self.source) if c not in self.exclude]

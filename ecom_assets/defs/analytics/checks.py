@@ -27,9 +27,9 @@ from psycopg import sql
 
 from ecom_assets.defs.analytics import incremental
 from ecom_assets.lib import analytics_contracts as contracts
-from ecom_assets.lib import postgres
+from ecom_assets.lib.sql_files import SqlFiles
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL = SqlFiles(Path(__file__).parent / "sql")
 
 CONTRACT = "contract"
 KEY_UNIQUE = "key_unique"
@@ -158,13 +158,9 @@ def _row(cur: psycopg.Cursor) -> dict[str, Decimal]:
     return {d.name: v for d, v in zip(cur.description, row, strict=True)}
 
 
-def _sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
 def full_scan_totals(conn: psycopg.Connection) -> dict[str, Decimal]:
     """The totals from every fact row (joined with the current dimensions)."""
-    return _row(conn.execute(_sql("fact_totals.sql")))
+    return _row(conn.execute(SQL.text("fact_totals")))
 
 
 def _one(conn: psycopg.Connection, query: str, params: object = None) -> object:
@@ -184,7 +180,7 @@ def _stale_days(conn: psycopg.Connection, marker: str) -> list[tuple[dt.date, bo
     cache table yet, i.e. every ledgered day)."""
     if _one(conn, "SELECT to_regclass(%s)", (CACHE_TABLE,)) is None:
         return None
-    return [(r[0], r[1]) for r in conn.execute(_sql("fact_totals_stale.sql"), {"marker": marker}).fetchall()]
+    return [(r[0], r[1]) for r in SQL.rows(conn, "fact_totals_stale", {"marker": marker})]
 
 
 # the build fingerprints of the two dimensions (NULL unless both have one)
@@ -211,7 +207,7 @@ def _key_set(conn: psycopg.Connection) -> tuple[str, str | None]:
         ).fetchone()
         if row is not None:
             return row[0], None
-    keys = _one(conn, _sql("fact_totals_marker.sql"))
+    keys = SQL.value(conn, "fact_totals_marker")
     # remembered only if no dimension build committed meanwhile (READ COMMITTED statements)
     return keys, ledger if ledger is not None and _one(conn, DIMS_LEDGER) == ledger else None
 
@@ -232,13 +228,13 @@ def fact_totals(conn: psycopg.Connection) -> FactTotals:
     """
     if not _ledgered(conn):
         return FactTotals(full_scan_totals(conn), FULL_SCAN_SOURCE)
-    code = incremental.code_version(SQL_DIR / "fact_totals_cache.sql", SQL_DIR / "fact_totals_refresh.sql")
+    code = SQL.md5("fact_totals_refresh")
     keys, remember = _key_set(conn)  # remember: the dimension ledger the keys go with
     marker = f"{code}|{keys}"
     recomputed = 0
     if remember is not None or _stale_days(conn, marker) != []:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (CACHE_TABLE,))
-        postgres.run_sql_file(conn, SQL_DIR / "fact_totals_cache.sql")
+        incremental.ensure_state(conn)  # the cache's tables (ops_state.sql), if a build has not made them
         stale = _stale_days(conn, marker)  # another step may have refreshed it meanwhile
         if stale:
             ledger_days = _one(
@@ -250,14 +246,14 @@ def fact_totals(conn: psycopg.Connection) -> FactTotals:
             every_day = sum(1 for _, ledgered in stale if ledgered) == ledger_days
             days = [day for day, _ in stale]
             params = {"days": days, "all": every_day, "marker": marker}
-            postgres.run_sql_file(conn, SQL_DIR / "fact_totals_refresh.sql", params)
+            SQL.run(conn, "fact_totals_refresh", params)
             recomputed = len(days)
         if remember is not None:
             conn.execute("DELETE FROM ops.fact_day_totals_keys")
             conn.execute(
                 "INSERT INTO ops.fact_day_totals_keys (dims_ledger, keys) VALUES (%s, %s)", (remember, keys)
             )
-    return FactTotals(_row(conn.execute(_sql("fact_totals_cached.sql"))), CACHE_SOURCE, recomputed)
+    return FactTotals(_row(conn.execute(SQL.text("fact_totals_cached"))), CACHE_SOURCE, recomputed)
 
 
 def _contract(

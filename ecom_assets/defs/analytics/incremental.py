@@ -19,35 +19,15 @@ leaves both the rows and the state of the previous build.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
-from ecom_assets.lib import postgres
+from ecom_assets.lib.sql_files import SqlFiles, apply_state, run_text
 
-STATE_DDL = (
-    """
-    CREATE TABLE IF NOT EXISTS ops.analytics_builds (
-        table_name text        PRIMARY KEY,
-        code       text        NOT NULL,
-        as_of      date,
-        marker     text,
-        built_at   timestamptz NOT NULL DEFAULT now()
-    )
-    """,
-    """
-    CREATE TABLE IF NOT EXISTS ops.analytics_seen (
-        table_name text   NOT NULL,
-        fact       text   NOT NULL,
-        day        date   NOT NULL,
-        build_id   bigint NOT NULL,
-        PRIMARY KEY (table_name, fact, day)
-    )
-    """,
-)
+SQL = SqlFiles(Path(__file__).parent / "sql")
 
 
 def _changed_days(
@@ -63,12 +43,8 @@ def _changed_days(
     return sorted(d for d in now.keys() | seen.keys() if now.get(d) != seen.get(d))
 
 
-def code_version(*paths: Path) -> str:
-    """The md5 of the SQL files that build a table: a change to them rebuilds it whole."""
-    h = hashlib.md5()
-    for p in paths:
-        h.update(p.read_bytes())
-    return h.hexdigest()
+# the code recorded for a table whose state was found missing (ensure_state): its next plan's reason
+LOST = "missing "
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -126,10 +102,21 @@ class Delta:
         }
 
 
-def ensure_state(conn: psycopg.Connection) -> None:
-    conn.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    for ddl in STATE_DDL:
-        conn.execute(ddl)
+def ensure_state(conn: psycopg.Connection, owners: Mapping[str, Iterable[str]] | None = None) -> list[str]:
+    """Create the layer's state tables (``sql/ops_state.sql``) unless they are current, and
+    return the ones that were missing. Each build that owned one (``owners``: table -> its state
+    tables) is marked so that its next plan is full, with that reason: a state table created
+    empty is not the state that build left (a table built beside it may be the one that
+    recreates it). The caller commits soon after (``apply_state``)."""
+    lost = apply_state(conn, "analytics", SQL)
+    for table, state in (owners or {}).items():
+        gone = [t for t in ("ops.analytics_seen", *state) if t in lost]
+        if gone:
+            conn.execute(
+                "UPDATE ops.analytics_builds SET code = %s WHERE table_name = %s",
+                (f"{LOST}{', '.join(gone)}", table),
+            )
+    return lost
 
 
 def ensure_functions(conn: psycopg.Connection, ddl: str) -> None:
@@ -138,7 +125,7 @@ def ensure_functions(conn: psycopg.Connection, ddl: str) -> None:
     concurrently updated"), so the caller commits right after, before its build."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('ops.analytics_functions'))")
     conn.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    postgres.run_sql(conn, ddl)
+    run_text(conn, ddl)
 
 
 def plan(
@@ -156,7 +143,7 @@ def plan(
     ``exists``: the tables (``schema.name``) the incremental path updates in place; if one is
     missing the build is full.
     """
-    ensure_state(conn)
+    ensure_state(conn)  # a no-op (lock-free check) after build_table's
     row = conn.execute(
         "SELECT code, as_of, marker FROM ops.analytics_builds WHERE table_name = %s", (table,)
     ).fetchone()
@@ -187,6 +174,8 @@ def plan(
         reason = f"no fact build ledger for {', '.join(unledgered)}"
     elif missing:
         reason = f"missing {', '.join(missing)}"
+    elif row[0].startswith(LOST):  # ensure_state found its state gone and created it anew
+        reason = row[0]
     elif row[0] != code:
         reason = "SQL changed"
     elif row[2] != marker:

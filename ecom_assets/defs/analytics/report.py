@@ -279,7 +279,7 @@ def _first_purchase(conn: psycopg.Connection, rep: Report) -> None:
 
 
 def _problems(conn: psycopg.Connection, rep: Report) -> None:
-    cur = conn.execute((SQL_DIR / "data_problems.sql").read_text(encoding="utf-8"))
+    cur = conn.execute(tables.SQL.text("data_problems"))
     row = cur.fetchone()
     problems = {d.name: int(v) for d, v in zip(cur.description, row, strict=True)}
     labels = {k: k.replace("_", " ") for k in problems}

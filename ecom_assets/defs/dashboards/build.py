@@ -23,6 +23,7 @@ from ecom_assets.defs.dashboards.executive.charts import executive
 from ecom_assets.defs.dashboards.kpis import Kpis
 from ecom_assets.defs.dashboards.products.charts import products
 from ecom_assets.defs.dashboards.spec import QUERY_PARAMS, Dashboard, Palette
+from ecom_assets.lib.sql_files import SqlFiles
 
 HERE = Path(__file__).parent
 SQL_DIRS = (HERE / "executive", HERE / "products", HERE / "customers")
@@ -36,12 +37,13 @@ def load_frames(conn: psycopg.Connection, sql_dirs: tuple[Path, ...] = SQL_DIRS)
     and ``spec.records`` turns them into JSON numbers and ISO dates for the charts.
     """
     frames: dict[str, pd.DataFrame] = {}
-    for path in sorted(p for d in sql_dirs for p in d.glob("*.sql")):
-        text = path.read_text(encoding="utf-8")
-        with conn.cursor() as cur:
-            cur.execute(text, QUERY_PARAMS if "%(" in text else None)
-            cols = [d.name for d in cur.description]
-            frames[path.stem] = pd.DataFrame(cur.fetchall(), columns=cols, dtype=object)
+    for files in map(SqlFiles, sql_dirs):
+        for name in files.names():
+            text = files.text(name)
+            with conn.cursor() as cur:
+                cur.execute(text, QUERY_PARAMS if "%(" in text else None)
+                cols = [d.name for d in cur.description]
+                frames[name] = pd.DataFrame(cur.fetchall(), columns=cols, dtype=object)
     for name in ANSWERS:
         frames[name] = answers.fetch(conn, name)
     return frames

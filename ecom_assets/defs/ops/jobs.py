@@ -15,14 +15,14 @@ and no schedule evaluation has side effects.
 """
 
 import datetime as dt
-import importlib
-import inspect
 import os
 
 import dagster as dg
 
 from ecom_assets.defs.ops.executor import executor_from_env
 from ecom_assets.defs.partitions import monthly_partitions, partition_key_for
+from ecom_assets.defs.raw.generate_land import generate_and_land
+from ecom_assets.defs.run_values import as_of_tags
 from ecom_assets.lib import landing, settings
 
 ENV_DEMO_DAILY = "ECOM_DEMO_DAILY"
@@ -64,11 +64,18 @@ def partition_for_day(day: dt.date) -> str | None:
     return key if monthly_partitions.has_partition_key(key) else None
 
 
-def daily_run_request(day: dt.date, run_key: str | None = None) -> dg.RunRequest | dg.SkipReason:
+def daily_run_request(
+    day: dt.date, run_key: str | None = None, as_of: dt.date | None = None
+) -> dg.RunRequest | dg.SkipReason:
+    """The daily job for ``day``'s month, with the as-of date of the landed data as the run's
+    ``ecom/as_of`` tag (``as_of``; default: read from the landing zone now, at evaluation)."""
     key = partition_for_day(day)
     if key is None:
         return dg.SkipReason(f"{day} is outside the monthly partitions; nothing to run")
-    return dg.RunRequest(run_key=run_key, partition_key=key, tags={DAY_TAG: day.isoformat()})
+    as_of = as_of or landing.as_of_date()
+    return dg.RunRequest(
+        run_key=run_key, partition_key=key, tags={DAY_TAG: day.isoformat(), **as_of_tags(as_of)}
+    )
 
 
 @dg.schedule(
@@ -98,21 +105,6 @@ def next_demo_day() -> dt.date:
     return as_of + dt.timedelta(days=1)
 
 
-def _optional(module: str, attr: str) -> object | None:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _call(fn: object, *args: object, **kwargs: object) -> object:
-    """Call with only the keyword arguments ``fn`` accepts (the generator's options vary)."""
-    params = inspect.signature(fn).parameters  # type: ignore[arg-type]
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return fn(*args, **kwargs)  # type: ignore[operator]
-
-
 class SimulateDayConfig(dg.Config):
     day: str | None = None
     """The day to simulate (YYYY-MM-DD); empty means the day after the landed as-of date."""
@@ -126,23 +118,14 @@ class SimulateDayConfig(dg.Config):
     "source system would overnight.",
     tags={"kind": "python"},
 )
-def simulate_new_day(context: dg.OpExecutionContext, config: SimulateDayConfig) -> str | None:
-    generate_day = _optional("ecom_assets.lib.generator", "generate_day")
-    import_export = _optional("ecom_assets.defs.raw.importer", "import_export")
-    if generate_day is None or import_export is None:
-        context.log.warning(
-            "demo day skipped: ecom_assets.lib.generator.generate_day or "
-            "ecom_assets.defs.raw.importer.import_export is not available in this build"
-        )
-        return None
+def simulate_new_day(context: dg.OpExecutionContext, config: SimulateDayConfig) -> str:
     day = dt.date.fromisoformat(config.day) if config.day else next_demo_day()
     out = settings.data_dir() / "export_daily" / day.isoformat()
     context.log.info(f"simulating {day}: export into {out}")
     scale = config.scale if config.scale is not None else float(os.environ.get(ENV_DEMO_SCALE) or 1.0)
-    report = _call(generate_day, out, day, scale=scale, seed=config.seed)
-    context.log.info(f"generated: {report}")
-    report = _call(import_export, out, as_of=day)
-    context.log.info(f"landed: {report}")
+    done = generate_and_land(out, day=day, scale=scale, seed=config.seed)
+    context.log.info(f"generated: {done.generated}")
+    context.log.info(f"landed: {done.landed}")
     context.add_output_metadata({"day": day.isoformat(), "export_dir": str(out)})
     return day.isoformat()
 
@@ -185,4 +168,4 @@ def run_daily_after_simulated_day(
     day = landing.as_of_date()
     if day is None:
         return dg.SkipReason("nothing landed")
-    return daily_run_request(day, run_key=f"after-{context.dagster_run.run_id}")
+    return daily_run_request(day, run_key=f"after-{context.dagster_run.run_id}", as_of=day)

@@ -1,12 +1,11 @@
 """The synthetic export: the generator as an asset, for a demo or a fresh environment in the UI."""
 
-import importlib
-
 import dagster as dg
 from pydantic import Field
 
 from ecom_assets.defs.catalog import OWNERS
-from ecom_assets.lib import generator, settings
+from ecom_assets.defs.raw.generate_land import generate_and_land
+from ecom_assets.lib import settings
 
 
 class SyntheticExportConfig(dg.Config):
@@ -32,16 +31,10 @@ def synthetic_export(
     context: dg.AssetExecutionContext, config: SyntheticExportConfig
 ) -> dg.MaterializeResult:
     out = settings.data_dir() / "export"
-    report = generator.generate(out, scale=config.scale, seed=config.seed, progress=False)
+    done = generate_and_land(out, scale=config.scale, seed=config.seed)
+    report, landed = done.generated, str(done.landed)
     context.log.info(str(report))
-    landed = "not landed (ecom_assets.defs.raw.importer.import_export is not available)"
-    try:  # the importer is optional here: the export alone is still useful (`ecom import` later)
-        importer = importlib.import_module("ecom_assets.defs.raw.importer")
-    except ImportError:
-        importer = None
-    if importer is not None and hasattr(importer, "import_export"):
-        landed = str(importer.import_export(out, as_of=None))
-        context.log.info(landed)
+    context.log.info(landed)
     preview = "| table | rows | bytes |\n|---|---:|---:|\n" + "\n".join(
         f"| {name} | {rows:,} | {report.bytes[name]:,} |" for name, rows in report.rows.items()
     )

@@ -12,6 +12,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from ecom_assets.defs import run_values
 from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource, partition_lock_names
@@ -43,8 +44,8 @@ def ensure_tables(warehouse: PostgresResource) -> None:
 
 def _preview(conn: psycopg.Connection, src: SourceTable, window: checks.Window) -> str:
     cur = conn.execute(
-        sql.SQL(checks.load_sql("preview.sql").strip().rstrip(";")).format(
-            table=sql.Identifier("staging", src.name), window=window.where()
+        staging_ddl.SQL.statement(
+            "preview", table=sql.Identifier("staging", src.name), window=window.where()
         ),
         window.params,
     )
@@ -53,7 +54,7 @@ def _preview(conn: psycopg.Connection, src: SourceTable, window: checks.Window) 
 
 
 def _first_rejects(conn: psycopg.Connection, src: SourceTable, window: checks.Window) -> str:
-    rows = checks.query(
+    rows = staging_ddl.SQL.rows(
         conn,
         "first_rejects.sql",
         window.params,
@@ -81,8 +82,7 @@ def _reject_classes(conn: psycopg.Connection, src: SourceTable, window: checks.W
     )
 
 
-def _window(src: SourceTable) -> window_mod.Window | None:
-    as_of = landing.as_of_date()
+def _window(src: SourceTable, as_of: dt.date | None) -> window_mod.Window | None:
     return window_mod.accepted(as_of) if src.is_event and as_of is not None else None
 
 
@@ -129,8 +129,8 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 # a second run of the same month waits here, then finds the days in the ledger
                 # (without it both delete the old rows and both insert: every row twice)
                 warehouse.lock(conn, *locks)
-                stats = load.load_days(conn, src, days, _window(src))
-                as_of = landing.as_of_date()
+                as_of = run_values.run_as_of(context)
+                stats = load.load_days(conn, src, days, _window(src, as_of))
                 if as_of is not None:
                     staging_ddl.set_as_of(conn, as_of)
                 last = checks.last_outcomes(conn, src)

@@ -7,7 +7,6 @@ check is preview in Dagster 1.13. The staging asset declares these specs.
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -17,10 +16,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
+from ecom_assets.defs.staging.ddl import SQL
 from ecom_assets.lib import values
 from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
-
-SQL_DIR = Path(__file__).parent / "sql"
 
 CONTRACT = "contract"
 PRIMARY_KEY = "primary_key_unique"
@@ -99,20 +97,10 @@ class Window:
 # keeps re-validating the run's window (a month at most), so a row damaged after loading is
 # still caught.
 INCREMENTAL_MAX_DAYS = 31
-CHECK_STATE_DDL = """
-CREATE TABLE IF NOT EXISTS ops.staging_checks (
-    table_name text        NOT NULL,
-    check_name text        NOT NULL,
-    passed     boolean     NOT NULL,
-    checked_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (table_name, check_name)
-)
-"""
 
 
 def last_outcomes(conn: psycopg.Connection, src: SourceTable) -> dict[str, bool]:
     """Whether each of the table's checks passed at its last evaluation (none yet: absent)."""
-    conn.execute(CHECK_STATE_DDL)
     rows = conn.execute(
         "SELECT check_name, passed FROM ops.staging_checks WHERE table_name = %s", (src.name,)
     ).fetchall()
@@ -146,24 +134,12 @@ def unchanged_result(check_name: str) -> dg.AssetCheckResult:
 
 def record_results(conn: psycopg.Connection, src: SourceTable, results: list[dg.AssetCheckResult]) -> None:
     """Remember each check's outcome (same transaction as the load it checked)."""
-    conn.execute(CHECK_STATE_DDL)
     for r in results:
         conn.execute(
             "INSERT INTO ops.staging_checks (table_name, check_name, passed) VALUES (%s, %s, %s) "
             "ON CONFLICT (table_name, check_name) DO UPDATE SET passed = excluded.passed, checked_at = now()",
             (src.name, r.check_name, r.passed),
         )
-
-
-def load_sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
-def query(
-    conn: psycopg.Connection, name: str, params: dict[str, object], **parts: sql.Composable
-) -> list[tuple]:
-    stmt = sql.SQL(load_sql(name).strip().rstrip(";")).format(**parts)
-    return conn.execute(stmt, params).fetchall()
 
 
 def markdown(headers: list[str], rows: list[tuple], limit: int = 60) -> str:
@@ -193,8 +169,8 @@ def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> 
         sql.SQL("{c}::int AS {c}").format(c=sql.Identifier(c)) if k == "bool" else sql.Identifier(c)
         for c, k in kinds.items()
     ]
-    stmt = sql.SQL(load_sql("contract_rows.sql").strip().rstrip(";")).format(
-        columns=sql.SQL(", ").join(cols), window=window.where(), **_tables(src)
+    stmt = SQL.statement(
+        "contract_rows", columns=sql.SQL(", ").join(cols), window=window.where(), **_tables(src)
     )
     conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
     buf = io.BytesIO()
@@ -305,7 +281,7 @@ def primary_key_check(
     that occur on those days, each counted over the whole table (key index lookups)."""
     key_cols = [src.key] if src.is_event else [src.key, "updated_at"]
     if days is None:
-        rows = query(
+        rows = SQL.rows(
             conn,
             "pk_duplicates.sql",
             {},
@@ -314,7 +290,7 @@ def primary_key_check(
         )
         scope = "the whole table"
     else:
-        rows = query(
+        rows = SQL.rows(
             conn, "pk_duplicates_days.sql", {"days": list(days)}, key=sql.Identifier(src.key), **_tables(src)
         )
         scope = f"keys of the {len(days)} day(s) this run loaded, against the whole table"
@@ -332,7 +308,7 @@ def primary_key_check(
 
 
 def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
-    staged, rejected, read, l_staged, l_rejected, days = query(
+    staged, rejected, read, l_staged, l_rejected, days = SQL.rows(
         conn,
         "window_counts.sql",
         {**window.params, "table_name": src.name},
@@ -367,7 +343,7 @@ def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Win
 
 
 def rejects_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
-    rows = query(conn, "reject_reasons.sql", window.params, window=window.where(), **_tables(src))
+    rows = SQL.rows(conn, "reject_reasons.sql", window.params, window=window.where(), **_tables(src))
     affected = conn.execute(
         sql.SQL("SELECT count(*) FROM {rejects} WHERE {w}").format(
             rejects=_tables(src)["rejects"], w=window.where()
@@ -409,7 +385,7 @@ def normalized_in_window(conn: psycopg.Connection, src: SourceTable, window: Win
 
 def reject_classes(conn: psycopg.Connection, table: str, window: Window) -> list[tuple[str, int, str]]:
     """(class, lines, first example) of the window's rejected lines, most lines first."""
-    return query(
+    return SQL.rows(
         conn,
         "reject_classes.sql",
         window.params,

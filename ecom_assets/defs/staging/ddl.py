@@ -1,22 +1,20 @@
 """DDL of the staging layer and its state in ``ops``, generated from the contracts.
 
-State this layer keeps (docs/DESIGN.md lists every ops table):
-
-- ``ops.staging_loads``: per table and landed day, the fingerprint the day was loaded from and
-  what the load read, staged, rejected and normalized; a day with an unchanged fingerprint is
-  skipped. Written by ``load.py``, read by the accounting check, the fact planner, the run
-  summary and the report. Rebuilt by reloading (delete the rows: every day loads again).
-- ``ops.run_context``: the as-of date of the loaded data (one row).
-- ``ops.staging_checks``: each staging check's last outcome (``checks.py``).
+The state this layer keeps in ``ops`` (``ops.staging_loads``, ``ops.run_context``,
+``ops.staging_checks``) is created by ``sql/ops_state.sql`` alone; docs/DESIGN.md lists every
+ops table, who writes and reads it, how it is rebuilt and how long its rows live.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from ecom_assets.lib import postgres
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable, column_ddl
+from ecom_assets.lib.sql_files import SqlFiles, apply_state
 
 # One row per rejected line: the first column at fault and its value, every rule it broke (each
 # once, "; "-joined), each problem with its column, value and class (jsonb), and the line itself.
@@ -30,23 +28,7 @@ REJECT_COLUMNS: list[tuple[str, str]] = [
     ("raw_record", "text"),
 ]
 
-OPS_DDL = """
-CREATE TABLE IF NOT EXISTS ops.staging_loads (
-    table_name   text   NOT NULL,
-    day          date   NOT NULL,
-    fingerprint  text   NOT NULL,
-    rows_read    bigint NOT NULL,
-    rows_staged  bigint NOT NULL,
-    rows_rejected bigint NOT NULL,
-    normalized   jsonb,
-    PRIMARY KEY (table_name, day)
-);
-ALTER TABLE ops.staging_loads ADD COLUMN IF NOT EXISTS normalized jsonb;
-CREATE TABLE IF NOT EXISTS ops.run_context (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    as_of     date NOT NULL
-);
-"""
+SQL = SqlFiles(Path(__file__).parent / "sql")
 
 
 def staging_columns(table: SourceTable) -> list[tuple[str, str]]:
@@ -74,8 +56,7 @@ def _create(conn: psycopg.Connection, qualified: str, cols: list[tuple[str, str]
 def ensure_staging_tables(conn: psycopg.Connection) -> None:
     """Create every staging table, its rejects table and the ops tables (idempotent)."""
     postgres.ensure_schemas(conn)
-    for statement in postgres.split_sql(OPS_DDL):
-        conn.execute(statement)
+    apply_state(conn, "staging", SQL)
     for table in SOURCE_TABLES.values():
         _create(conn, f"staging.{table.name}", staging_columns(table))
         _create(conn, f"staging.{table.name}_rejects", reject_columns(table))

@@ -14,18 +14,32 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from pydantic import Field
 
+from ecom_assets.defs import run_values
 from ecom_assets.defs.catalog import database_schema
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import checks, meta
 from ecom_assets.defs.warehouse.common import (
     GROUP,
     OWNERS,
+    SQL,
     ensure_warehouse,
-    fetch_one,
-    run_statements,
 )
 from ecom_assets.defs.warehouse.specs import DIMENSIONS, DimSpec
 from ecom_assets.lib import postgres
+
+
+def prune_changes(conn: psycopg.Connection) -> int:
+    """Drop the change-log rows every consumer has passed (``dim_changes_retention.sql``);
+    returns how many. One dimension build at a time prunes (the others skip: it is the same
+    work), so two builds never delete the same rows."""
+    if not conn.execute("SELECT pg_try_advisory_xact_lock(hashtext('ops.dim_changes retention'))").fetchone()[
+        0
+    ]:
+        return 0
+    seen = None
+    if conn.execute("SELECT to_regclass('ops.customer_rows_seen')").fetchone()[0] is not None:
+        seen = conn.execute("SELECT max(dim_change_id) FROM ops.customer_rows_seen").fetchone()[0]
+    return SQL.run(conn, "dim_changes_retention.sql", {"customers_seen": seen})
 
 
 def _dim_metadata(conn: psycopg.Connection, spec: DimSpec, counts: Mapping[str, int], changes: int) -> dict:
@@ -62,14 +76,14 @@ def build_dimension(
     code = spec.code_version
     with warehouse.get_connection() as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (spec.name,))
-        fp = fetch_one(conn, "dim_fingerprint.sql", {"code": code, "source": spec.source, "table": spec.name})
+        fp = SQL.one(conn, "dim_fingerprint.sql", {"code": code, "source": spec.source, "table": spec.name})
         rebuild = full_refresh or fp["fingerprint"] is None or fp["fingerprint"] != fp["built_fingerprint"]
         changes = 0
         if rebuild:
-            run_statements(conn, "dim_snapshot.sql", dim=dim, key=key)
+            SQL.run(conn, "dim_snapshot.sql", dim=dim, key=key)
             for statement in postgres.split_sql(spec.build_sql().as_string(conn)):
                 conn.execute(statement)
-            changes = run_statements(conn, "dim_changes.sql", {"dim_name": spec.name}, dim=dim, key=key)
+            changes = SQL.run(conn, "dim_changes.sql", {"dim_name": spec.name}, dim=dim, key=key)
             if fp["fingerprint"] is None:
                 conn.execute("DELETE FROM ops.dim_builds WHERE table_name = %s", (spec.name,))
             else:
@@ -78,6 +92,7 @@ def build_dimension(
                     "DO UPDATE SET source_fingerprint = excluded.source_fingerprint",
                     (spec.name, fp["fingerprint"]),
                 )
+        pruned = prune_changes(conn)  # retention of ops.dim_changes, every build
         counts = None
         if not rebuild:  # unchanged since the build that counted these (same ledger fingerprint)
             counts = conn.execute(
@@ -85,7 +100,7 @@ def build_dimension(
             ).fetchone()[0]
         reused = counts is not None
         if counts is None:
-            counts = fetch_one(
+            counts = SQL.one(
                 conn,
                 "dim_checks.sql",
                 dim=dim,
@@ -100,6 +115,7 @@ def build_dimension(
         metadata = {
             **_dim_metadata(conn, spec, counts, changes),
             "rebuilt": rebuild,
+            "change_log_rows_dropped": pruned,
             "checks_from": "the build this run skipped (dimension unchanged)" if reused else "this run",
         }
     return dg.MaterializeResult(
@@ -149,7 +165,7 @@ class DimDateConfig(dg.Config):
 def dim_date(config: DimDateConfig, warehouse: PostgresResource) -> dg.MaterializeResult:
     ensure_warehouse(warehouse)
     with warehouse.get_connection() as conn:
-        bounds = fetch_one(conn, "dim_date_range.sql")
+        bounds = SQL.one(conn, "dim_date_range.sql", {"as_of": run_values.loaded_as_of(conn)})
         first, as_of = bounds.get("first_day"), bounds.get("as_of")
         start = first or as_of
         if config.end_date:
@@ -160,7 +176,7 @@ def dim_date(config: DimDateConfig, warehouse: PostgresResource) -> dg.Materiali
             conn.execute("DELETE FROM warehouse.dim_date")
             rows = 0
         else:
-            run_statements(conn, "dim_date.sql", {"start": start, "end": end})
+            SQL.run(conn, "dim_date.sql", {"start": start, "end": end})
             rows = conn.execute("SELECT count(*) FROM warehouse.dim_date").fetchone()[0]
         return dg.MaterializeResult(
             metadata={

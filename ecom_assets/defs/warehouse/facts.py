@@ -15,9 +15,10 @@ from ecom_assets.defs.catalog import database_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource
 from ecom_assets.defs.warehouse import checks, meta
-from ecom_assets.defs.warehouse.common import GROUP, OWNERS, ensure_warehouse, fetch_one, run_statements
+from ecom_assets.defs.warehouse.common import GROUP, OWNERS, SQL, ensure_warehouse
 from ecom_assets.defs.warehouse.planning import (
     DayPlan,
+    advance_ledger,
     load_new_partition,
     max_dim_change,
     month_starts,
@@ -70,13 +71,13 @@ def _build_batch(
     plan = plan_days(conn, spec, start, end, max_change, config.full_refresh)
     built_days = [d for d in plan.rebuild if d not in set(plan.gone)]
     if plan.rebuild:
-        run_statements(conn, "fact_delete.sql", {"days": plan.rebuild}, fact=fact, date_col=date_col)
+        SQL.run(conn, "fact_delete.sql", {"days": plan.rebuild}, fact=fact, date_col=date_col)
     old_days = [d for d in built_days if d.replace(day=1) not in new_months]
     if old_days:
-        run_statements(conn, f"{spec.name}.sql", {"days": old_days}, target=fact)
+        SQL.run(conn, f"{spec.name}.sql", {"days": old_days}, target=fact)
     for month in new_months:
         load_new_partition(conn, spec, month, [d for d in built_days if d.replace(day=1) == month])
-    run_statements(
+    SQL.run(
         conn,
         "fact_ledger.sql",
         {
@@ -91,10 +92,11 @@ def _build_batch(
         fact=fact,
         date_col=date_col,
     )
+    advance_ledger(conn, spec, start, end, max_change)
     checked = (start, end)
     if not config.check_window:
         checked = (end, end) if not built_days else (min(built_days), max(built_days) + dt.timedelta(days=1))
-    counts = fetch_one(conn, f"checks_{spec.name}.sql", {"start": checked[0], "end": checked[1]})
+    counts = SQL.one(conn, f"checks_{spec.name}.sql", {"start": checked[0], "end": checked[1]})
     return built_days, plan, counts, checked
 
 

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ecom_assets.defs.warehouse.common import run_statements, sql_text
+from ecom_assets.defs.warehouse.common import SQL
 from ecom_assets.defs.warehouse.specs import FactSpec
 
 
@@ -69,12 +69,12 @@ def plan_days(
     }
     with conn.cursor(row_factory=dict_row) as cur:
         days = cur.execute(
-            sql.SQL(sql_text("fact_plan.sql")).format(unledgered=unledgered, has_rows=has_rows), params
+            sql.SQL(SQL.text("fact_plan.sql")).format(unledgered=unledgered, has_rows=has_rows), params
         ).fetchall()
     dim_dirty: set[dt.date] = set()
     if not full_refresh:
         for dim_name, key_col in spec.dims:
-            query = sql.SQL(sql_text("fact_dim_dirty.sql")).format(
+            query = sql.SQL(SQL.text("fact_dim_dirty.sql")).format(
                 fact=sql.Identifier("warehouse", spec.name),
                 date_col=sql.Identifier(spec.date_column),
                 key_col=sql.Identifier(key_col),
@@ -100,6 +100,39 @@ def plan_days(
     return plan
 
 
+def advance_ledger(
+    conn: psycopg.Connection, spec: FactSpec, start: dt.date, end: dt.date, max_change: int
+) -> int:
+    """Move the change-log marks of this fact's days outside ``[start, end)`` that no change
+    since their mark reaches up to ``max_change`` (``fact_ledger_advance.sql``); returns how many.
+    Skipped (one index probe) when every day's mark is current."""
+    behind = conn.execute(
+        "SELECT min(dim_change_id) FROM ops.fact_builds WHERE table_name = %s AND dim_change_id < %s "
+        "AND (day < %s OR day >= %s)",
+        (spec.name, max_change, start, end),
+    ).fetchone()[0]
+    if behind is None:
+        return 0
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS fact_reached (day date) ON COMMIT DROP")
+    conn.execute("TRUNCATE pg_temp.fact_reached")
+    params = {"table": spec.name, "behind": behind, "max_change": max_change, "start": start, "end": end}
+    for dim_name, key_col in spec.dims:
+        SQL.run(
+            conn,
+            "fact_ledger_advance.sql",
+            {**params, "dim_name": dim_name},
+            fact=sql.Identifier("warehouse", spec.name),
+            date_col=sql.Identifier(spec.date_column),
+            key_col=sql.Identifier(key_col),
+        )
+    return conn.execute(
+        "UPDATE ops.fact_builds SET dim_change_id = %(max_change)s "
+        "WHERE table_name = %(table)s AND dim_change_id < %(max_change)s AND (day < %(start)s OR day >= %(end)s) "
+        "AND day NOT IN (SELECT day FROM pg_temp.fact_reached)",
+        params,
+    ).rowcount
+
+
 def partition_name(fact: str, month: dt.date) -> str:
     """The month partition's name, as ``warehouse.ensure_month_partition`` makes it."""
     return f"{fact}_{month:%Y_%m}"
@@ -122,7 +155,7 @@ def load_new_partition(conn: psycopg.Connection, spec: FactSpec, month: dt.date,
     parent = sql.Identifier("warehouse", spec.name)
     conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(child, parent))
     if days:
-        run_statements(conn, f"{spec.name}.sql", {"days": days}, target=child)
+        SQL.run(conn, f"{spec.name}.sql", {"days": days}, target=child)
     next_month = (month + dt.timedelta(days=32)).replace(day=1)
     conn.execute(
         sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from psycopg import sql
 
-from ecom_assets.defs.warehouse.common import sql_text
+from ecom_assets.defs.warehouse.common import SQL
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class DimSpec:
         derived_names = sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(n)) for n, _ in self.derived)
         derived = sql.SQL("").join(sql.SQL(", ") + sql.SQL(expr) for _, expr in self.derived)  # type: ignore[arg-type]
         null_derived = sql.SQL("").join(sql.SQL(", NULL") for _ in self.derived)
-        return sql.SQL(sql_text("dim_scd2.sql")).format(
+        return sql.SQL(SQL.text("dim_scd2.sql")).format(
             dim=sql.Identifier("warehouse", self.name),
             source=sql.Identifier("staging", self.source),
             key=sql.Identifier(self.key),
@@ -51,7 +51,7 @@ class DimSpec:
     @property
     def code_version(self) -> str:
         """A change to the template or to this spec rebuilds the dimension."""
-        return hashlib.md5(f"{sql_text('dim_scd2.sql')}|{self.attrs}|{self.derived}".encode()).hexdigest()
+        return hashlib.md5(f"{SQL.text('dim_scd2.sql')}|{self.attrs}|{self.derived}".encode()).hexdigest()
 
 
 DIMENSIONS: dict[str, DimSpec] = {
@@ -123,7 +123,7 @@ class FactSpec:
     @property
     def code_version(self) -> str:
         """A change to the fact's SQL rebuilds every day it touches."""
-        return hashlib.md5(sql_text(f"{self.name}.sql").encode()).hexdigest()
+        return SQL.md5(self.name)
 
 
 FACTS: dict[str, FactSpec] = {

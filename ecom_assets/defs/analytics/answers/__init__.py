@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
+from ecom_assets.lib.sql_files import SqlFiles
+
 SQL_DIR = Path(__file__).parent
 BI_SCHEMA = "bi"
 METRICS_FILE = "METRICS.md"
@@ -34,7 +36,7 @@ class Answer:
 
     @property
     def sql(self) -> str:
-        return (SQL_DIR / f"{self.name}.sql").read_text(encoding="utf-8")
+        return SqlFiles(SQL_DIR).text(self.name)
 
 
 ANSWERS: dict[str, Answer] = {

@@ -14,23 +14,6 @@
 -- then rewritten from the state and the current campaigns. The asset checks of the same
 -- transaction read every attributed order through the temporary view order_attribution.
 
-CREATE TABLE IF NOT EXISTS ops.campaign_order (
-    order_date    date          NOT NULL,
-    order_id      text          NOT NULL,
-    campaign_id   text          NOT NULL,
-    event_id      text          NOT NULL,
-    net_revenue   numeric(14,2) NOT NULL,
-    gross_profit  numeric(14,2) NOT NULL,
-    customer_id   text,
-    touch_date    date,
-    PRIMARY KEY (order_date, order_id)
-);
--- The ordering customer and the touch's day, for bi.fact_campaign_orders (a campaign's orders
--- listed without joining every fact_orders partition), and an index to find a campaign's rows.
-ALTER TABLE ops.campaign_order ADD COLUMN IF NOT EXISTS customer_id text;
-ALTER TABLE ops.campaign_order ADD COLUMN IF NOT EXISTS touch_date date;
-CREATE INDEX IF NOT EXISTS campaign_order_campaign_idx ON ops.campaign_order (campaign_id);
-
 -- The touch days the order days to recompute look back on.
 CREATE TEMP TABLE campaign_touch_days ON COMMIT DROP AS
 SELECT DISTINCT d::date - k AS day FROM unnest(%(days)s::date[]) AS d, generate_series(0, 6) AS k;

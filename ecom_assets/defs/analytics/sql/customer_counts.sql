@@ -7,16 +7,6 @@
 --   kind 'registration_month'      by segment and month of registration (month empty: no date);
 --   kind 'first_order_month'       by segment and month of the first recognized order (empty: no order);
 --   kind 'days_to_first_purchase'  by segment and days from registration to first purchase.
-CREATE TABLE IF NOT EXISTS ops.customer_counts (
-    kind                    text    NOT NULL,
-    customer_segment        text    NOT NULL,
-    acquisition_bucket      text,
-    churn_risk              text,
-    month                   date,
-    days_to_first_purchase  integer,
-    customers               bigint  NOT NULL
-);
-
 TRUNCATE ops.customer_counts;
 
 INSERT INTO ops.customer_counts

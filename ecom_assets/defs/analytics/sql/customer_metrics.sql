@@ -32,8 +32,11 @@ SELECT set_config('ecom.customer_state_full', %(full)s::text, true);
 DO $$
 BEGIN
     IF current_setting('ecom.customer_state_full')::boolean THEN
-        DROP TABLE IF EXISTS ops.customer_day;
-        DROP TABLE IF EXISTS ops.customer_totals;
+        -- emptied without keys or indexes, which are made again after the load, below
+        TRUNCATE ops.customer_day, ops.customer_totals;
+        ALTER TABLE ops.customer_day DROP CONSTRAINT IF EXISTS customer_day_pkey;
+        DROP INDEX IF EXISTS ops.customer_day_date_idx;
+        ALTER TABLE ops.customer_totals DROP CONSTRAINT IF EXISTS customer_totals_pkey;
     END IF;
     -- Until 2026-11: analytics.customer_metrics was a table rewritten whole every build. Its
     -- bi view goes with it and is made again by analytics/bi_access, downstream of this table.
@@ -43,27 +46,9 @@ BEGIN
 END
 $$;
 
-CREATE TABLE IF NOT EXISTS ops.customer_day (
-    customer_id        text    NOT NULL,
-    order_date         date    NOT NULL,
-    orders             bigint  NOT NULL,
-    net_revenue        numeric NOT NULL,
-    gross_profit       numeric NOT NULL,
-    first_order_id     text    NOT NULL,
-    first_order_value  numeric NOT NULL
-);
-
--- Keys and indexes (customer_day: PRIMARY KEY (customer_id, order_date), index on order_date;
--- customer_totals: PRIMARY KEY (customer_id)) are made after a full build's load, below.
-CREATE TABLE IF NOT EXISTS ops.customer_totals (
-    customer_id        text    NOT NULL,
-    total_orders       bigint  NOT NULL,
-    total_spent        numeric NOT NULL,
-    gross_profit       numeric NOT NULL,
-    first_order_date   date    NOT NULL,
-    last_order_date    date    NOT NULL,
-    first_order_value  numeric NOT NULL
-);
+-- The state tables are created by ops_state.sql. Keys and indexes (customer_day: PRIMARY KEY
+-- (customer_id, order_date), index on order_date; customer_totals: PRIMARY KEY (customer_id))
+-- are made after a full build's load, below.
 
 -- The customers whose totals this build recomputes (incremental builds only).
 CREATE TEMP TABLE customer_touched (customer_id text NOT NULL) ON COMMIT DROP;
@@ -123,25 +108,9 @@ BEGIN
 END
 $$;
 
--- The stored rows (keys after a full build's load, below).
-CREATE TABLE IF NOT EXISTS ops.customer_rows (
-    customer_id             text          NOT NULL,
-    total_orders            bigint        NOT NULL,
-    total_spent             numeric(14,2) NOT NULL,
-    avg_order_value         numeric(14,2),
-    lifetime_value          numeric(14,2) NOT NULL,
-    gross_profit            numeric(14,2) NOT NULL,
-    first_order_date        date,
-    last_order_date         date,
-    first_order_value       numeric(14,2),
-    customer_segment        text          NOT NULL,
-    registration_date       date,
-    days_to_first_purchase  integer,
-    acquisition_bucket      text          NOT NULL
-);
-
--- A full build empties it rather than dropping it: the view over it, and the bi view over that,
--- stay (dropping would take them along until analytics/bi_access made the bi one again).
+-- The stored rows (keys after a full build's load, below). A full build empties them rather
+-- than dropping the table: the view over it, and the bi view over that, stay (dropping would
+-- take them along until analytics/bi_access made the bi one again).
 DO $$
 BEGIN
     IF current_setting('ecom.customer_state_full')::boolean THEN
@@ -157,7 +126,6 @@ CREATE TEMP TABLE customer_rebuilt (customer_id text PRIMARY KEY) ON COMMIT DROP
 -- the customers whose versions it changed (new, changed or gone). ops.customer_rows_seen holds
 -- the last change this table has seen; the latest is read before the dimension, so a change
 -- committed meanwhile is seen again next time rather than missed.
-CREATE TABLE IF NOT EXISTS ops.customer_rows_seen (dim_change_id bigint NOT NULL);
 CREATE TEMP TABLE customer_dims ON COMMIT DROP AS
 SELECT seen, latest, coalesce(seen IS NOT NULL AND latest >= seen, false) AS ledgered
 FROM (SELECT (SELECT max(dim_change_id) FROM ops.customer_rows_seen) AS seen,

@@ -12,29 +12,6 @@
 -- plus, for stock, the months between the previous and the current as-of date. The table is
 -- then rewritten from the state and the current products.
 
-CREATE TABLE IF NOT EXISTS ops.{{group}}_month (
-    month         date    NOT NULL,
-    {{group}}         text    NOT NULL,
-    units_sold    bigint  NOT NULL,
-    orders        bigint  NOT NULL,
-    net_revenue   numeric NOT NULL,
-    cogs          numeric NOT NULL,
-    gross_profit  numeric NOT NULL,
-    PRIMARY KEY (month, {{group}})
-);
-
-CREATE TABLE IF NOT EXISTS ops.{{group}}_stock_month (
-    month       date   NOT NULL,
-    {{group}}       text   NOT NULL,
-    stock_sum   bigint NOT NULL,
-    PRIMARY KEY (month, {{group}})
-);
-
-CREATE TABLE IF NOT EXISTS ops.{{group}}_snapshot_days (
-    month  date    NOT NULL PRIMARY KEY,
-    days   integer NOT NULL
-);
-
 CREATE TEMP TABLE {{group}}_products ON COMMIT DROP AS
 SELECT product_id, coalesce({{group}}, 'Unknown') AS grp
 FROM warehouse.dim_products

@@ -2,7 +2,6 @@
 -- date; the month partitions are created on demand by warehouse.ensure_month_partition().
 
 CREATE SCHEMA IF NOT EXISTS warehouse;
-CREATE SCHEMA IF NOT EXISTS ops;
 
 -- Deterministic surrogate key of a dimension version: 60 bits of md5(natural key | valid_from).
 -- Rebuilding a dimension from the same versions gives the same keys, so loaded facts stay valid.
@@ -216,38 +215,3 @@ CREATE INDEX IF NOT EXISTS fact_inventory_product_id_idx ON warehouse.fact_inven
 -- whole clickstream (2.5 s at scale 100). They hold only the -1 rows, so they stay tiny.
 CREATE INDEX IF NOT EXISTS fact_clickstream_unknown_customer_idx ON warehouse.fact_clickstream (event_date) WHERE customer_sk = -1;
 CREATE INDEX IF NOT EXISTS fact_clickstream_unknown_product_idx ON warehouse.fact_clickstream (event_date) WHERE product_sk = -1;
-
--- The fact build ledger: per fact table and day, the fingerprint of the staged input it was built
--- from (ops.staging_loads), the last dimension change it has seen and a build id (so a fact built
--- from another fact notices a rebuild). A day whose fingerprint is unchanged is skipped.
-CREATE TABLE IF NOT EXISTS ops.fact_builds (
-    table_name         text   NOT NULL,
-    day                date   NOT NULL,
-    source_fingerprint text   NOT NULL,
-    dim_change_id      bigint NOT NULL,
-    build_id           bigint NOT NULL,
-    rows_built         bigint NOT NULL,
-    PRIMARY KEY (table_name, day)
-);
-CREATE SEQUENCE IF NOT EXISTS ops.fact_build_seq;
-
--- What each dimension rebuild changed: a natural key and the dates on which its version in effect
--- (valid_from, attributes) differs from before. Facts rebuild the days that reference such a key.
-CREATE TABLE IF NOT EXISTS ops.dim_changes (
-    change_id    bigserial PRIMARY KEY,
-    dim_name     text NOT NULL,
-    natural_key  text NOT NULL,
-    changed_from date NOT NULL,
-    changed_to   date NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dim_changes_dim_idx ON ops.dim_changes (dim_name, change_id);
-
--- The dimension build ledger: the staging fingerprints a dimension was last built from. A run
--- whose source ledger (ops.staging_loads) is unchanged skips the rebuild.
-CREATE TABLE IF NOT EXISTS ops.dim_builds (
-    table_name         text PRIMARY KEY,
-    source_fingerprint text NOT NULL
-);
--- The SCD2 check counts of that build (dim_checks.sql): a run that skips the rebuild reports them
--- again instead of re-reading the unchanged dimension (1.3 s for dim_customers at scale 100).
-ALTER TABLE ops.dim_builds ADD COLUMN IF NOT EXISTS check_counts jsonb;
