@@ -148,11 +148,13 @@ def dashboard_queries() -> list[tuple[str, str, dict[str, object] | None]]:
     from ecom_assets.defs.analytics import answers
     from ecom_assets.defs.dashboards.build import ANSWERS, SQL_DIRS
     from ecom_assets.defs.dashboards.spec import QUERY_PARAMS
+    from ecom_assets.lib.sql_files import SqlFiles
 
     out = []
-    for path in sorted(p for d in SQL_DIRS for p in d.glob("*.sql")):
-        text = path.read_text(encoding="utf-8")
-        out.append((path.stem, text, QUERY_PARAMS if "%(" in text else None))
+    for files in map(SqlFiles, SQL_DIRS):
+        for name in files.names():
+            text = files.text(name)
+            out.append((name, text, QUERY_PARAMS if "%(" in text else None))
     out += [(name, answers.ANSWERS[name].sql, None) for name in ANSWERS]
     return out
 

@@ -21,18 +21,17 @@ import datetime as dt
 import os
 import re
 import time
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from bench import common, report
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "ecom_assets" / "defs" / "warehouse" / "sql"
-
 
 def one(url: str, fact: str, mode: str, mem: str) -> dict[str, float]:
-    text = (SQL_DIR / f"{fact}.sql").read_text(encoding="utf-8")
+    from ecom_assets.defs.warehouse.common import SQL
+
+    text = SQL.text(fact)
     with psycopg.connect(url) as conn:
         conn.execute(sql.SQL("SET work_mem = {}").format(sql.Literal(mem)))
         conn.execute("SET maintenance_work_mem = '256MB'")

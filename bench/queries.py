@@ -40,13 +40,10 @@ import argparse
 import datetime as dt
 import json
 import time
-from pathlib import Path
 
 import psycopg
 
 from bench import common, report
-
-SQL_DIR = Path(__file__).resolve().parent.parent / "ecom_assets" / "defs" / "analytics" / "sql"
 
 BUILD = """
 import sys
@@ -105,7 +102,7 @@ def sources() -> list[tuple[str, str]]:
     out = [(f"{s.name}.sql", assets.functions_sql(s) + assets.table_sql(s)) for s in assets.TABLES]
     used = {f"{s.template or s.name}.sql" for s in assets.TABLES}
     used |= {f"{name}.sql" for s in assets.TABLES for name in s.functions}
-    out += [(p.name, p.read_text(encoding="utf-8")) for p in SQL_DIR.glob("*.sql") if p.name not in used]
+    out += [(f"{n}.sql", assets.SQL.text(n)) for n in assets.SQL.names() if f"{n}.sql" not in used]
     return sorted(out)
 
 

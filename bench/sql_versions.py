@@ -37,7 +37,7 @@ def sources(table: str, rev: str) -> tuple[str, str]:
     spec = next(s for s in assets.TABLES if s.name == table)
     rel = "ecom_assets/defs/analytics/sql/"
     after = assets.functions_sql(spec) + assets.table_sql(spec)
-    after += "".join((assets.SQL_DIR / f"{name}.sql").read_text(encoding="utf-8") for name in spec.after)
+    after += "".join(assets.SQL.text(name) for name in spec.after)
     before = "".join(_git_show(rev, f"{rel}{name}.sql") for name in spec.functions)
     before += _git_show(rev, f"{rel}{spec.template or spec.name}.sql").replace("{{group}}", spec.group or "")
     return before, after
