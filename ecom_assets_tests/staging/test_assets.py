@@ -255,7 +255,9 @@ def test_contract_check_reads_the_window_in_bounded_slices(
     assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
     with psycopg.connect(fresh_db_url) as conn:  # a loaded day left out does not count towards a slice
         day1 = month + dt.timedelta(days=1)
-        parts = contract_check.slices(conn, SOURCE_TABLES["orders"], checks.Window(window.start, window.end, (day1,)))
+        parts = contract_check.slices(
+            conn, SOURCE_TABLES["orders"], checks.Window(window.start, window.end, (day1,))
+        )
     assert [p.start for p in parts] == [month, month + dt.timedelta(days=2), month + dt.timedelta(days=3)]
     assert all(p.exclude == (day1,) for p in parts)
     contract = _checks(result)[("orders", "contract")]

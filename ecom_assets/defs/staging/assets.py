@@ -140,7 +140,9 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 else:
                     key_days = checks.incremental_days(src, checks.PRIMARY_KEY, stats.days_loaded, last)
                     revalidate = checks.Window(window.start, window.end, tuple(stats.days_loaded))
-                    contract = contract_check.contract_check(conn, src, revalidate if src.is_event else window)
+                    contract = contract_check.contract_check(
+                        conn, src, revalidate if src.is_event else window
+                    )
                     key_check = checks.primary_key_check(conn, src, key_days)
                 results = [
                     contract,
