@@ -1,1 +1,2 @@
-"""Benchmarks: `python -m bench <name>`; each prints a table and appends it to docs/BENCHMARKS.md."""
+"""Benchmarks: `python -m bench <name>`; each prints its tables, records them in bench/results/ and
+re-renders docs/BENCHMARKS.md from those records (`python -m bench page`)."""

@@ -1,4 +1,4 @@
-"""Run the whole benchmark set, one after the other, each appending its table to docs/BENCHMARKS.md.
+"""Run the whole benchmark set, one after the other, each recording its result in bench/results/.
 
     python -m bench all                 # scales 1 and 10 (about 30-40 min on 2 idle cores)
     python -m bench all --large         # adds scale 100 (generator, backfill, new day): about 1 h more

@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench analytics", description=__doc__.split("\n")[0])
     p.add_argument("--url", "--db", default=os.environ.get("ECOM_DATABASE_URL"), help="the built warehouse")
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--no-append", action="store_true", help="print only, do not append to docs/BENCHMARKS.md")
+    p.add_argument("--no-append", action="store_true", help="print only: no result file, no page")
     args = p.parse_args(argv)
     warehouse = PostgresResource(database_url=args.url, application_name="ecom-bench")
     with warehouse.get_connection() as conn:

@@ -23,8 +23,8 @@ Reported per query: the median and the largest planning + execution time of the 
 runs (``TIMING OFF``: the total is still measured, but not every node's clock, which on this VM
 added 20-30 % to a query that aggregates 100k rows), the client wall time of the plain query (no
 EXPLAIN: what the tool waits), rows returned, the plan's top node and buffers. ``--publish`` first runs ``analytics/bi_access`` on the database,
-so the ``bi`` views are this checkout's. The raw figures go to ``bench/results/`` as JSON beside the
-section appended to docs/BENCHMARKS.md.
+so the ``bi`` views are this checkout's. The raw figures are kept in the result file in
+``bench/results/`` beside the printed table.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import time
 from dataclasses import dataclass
 
@@ -42,7 +41,6 @@ from bench import common, report
 from ecom_assets.defs.analytics.bi_role import ROLE_SETTINGS
 
 DASHBOARD_SQL = common.ROOT / "ecom_assets" / "defs" / "dashboards"
-RESULTS = common.ROOT / "bench" / "results"
 TARGET_MS = 100.0
 
 
@@ -201,13 +199,6 @@ def _publish(url: str) -> None:
     assert result.success
 
 
-def _commit() -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=common.ROOT
-    )
-    return out.stdout.strip() or "unknown"
-
-
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench bi_queries", description=__doc__.split("\n")[0])
     p.add_argument("--scale", type=float, default=100.0)
@@ -217,7 +208,7 @@ def main(argv: list[str]) -> int:
         "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
     )
     p.add_argument("--publish", action="store_true", help="run analytics/bi_access on --db first")
-    p.add_argument("--no-append", action="store_true", help="print only: no docs/BENCHMARKS.md, no JSON")
+    p.add_argument("--no-append", action="store_true", help="print only: no result file, no page")
     args = p.parse_args(argv)
     from bench.queries import BUILD
 
@@ -301,30 +292,20 @@ def main(argv: list[str]) -> int:
         print(body)
         return 0
     command = "python -m bench bi_queries " + " ".join(argv)
-    report.append("Dashboard and BI-tool queries, EXPLAIN ANALYZE (target < 100 ms)", body, command)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"bi_queries-{stamp}.json").write_text(
-        json.dumps(
-            {
-                "benchmark": "bi_queries",
-                "command": command,
-                "utc": stamp,
-                "commit": _commit(),
-                "machine": report.machine(),
-                "load_before": load_before,
-                "load_after": load_after,
-                "postgres": version,
-                "settings": settings,
-                "facts": facts,
-                "customers": customers,
-                "parameters": {k: str(v) for k, v in params.items()},
-                "target_ms": TARGET_MS,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    report.append(
+        "Dashboard and BI-tool queries, EXPLAIN ANALYZE (target < 100 ms)",
+        body,
+        command,
+        data={
+            "load_before": load_before,
+            "load_after": load_after,
+            "postgres": version,
+            "settings": settings,
+            "facts": facts,
+            "customers": customers,
+            "parameters": {k: str(v) for k, v in params.items()},
+            "target_ms": TARGET_MS,
+            "results": results,
+        },
     )
     return 0

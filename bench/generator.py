@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--start", default="2025-10-01", help="first day (default: the reference period's)")
     p.add_argument("--end", default="2026-10-31", help="last day (default: the reference period's)")
-    p.add_argument("--no-append", action="store_true", help="print only, do not append to docs/BENCHMARKS.md")
+    p.add_argument("--no-append", action="store_true", help="print only: no result file, no page")
     args = p.parse_args(argv)
 
     rows = []

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import statistics
 import subprocess
 import time
@@ -33,7 +31,6 @@ from ecom_assets.lib import generator, landing, messy
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES
 from ecom_assets.lib.window import accepted
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TABLES = ("orders", "order_items", "clickstream", "inventory", "customers", "products", "marketing_campaigns")
 
 
@@ -174,20 +171,9 @@ def _report(args: argparse.Namespace, rows: dict[str, dict]) -> int:
         "ratio = rows/s of ours over rows/s of `psql \\copy` of the clean file (higher is better). "
         f"Targets: load ratio >= 0.8, messy ratio >= 0.7. Load average at the end {common.load()}."
     )
-    report.append(f"Ingestion vs psql \\copy, scale {args.scale:g}", body)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"ingest-{stamp}.json").write_text(
-        json.dumps(
-            {
-                "benchmark": "ingest",
-                "scale": args.scale,
-                "runs": args.runs,
-                "load": os.getloadavg(),
-                "tables": rows,
-                "ok": ok,
-            },
-            indent=1,
-        )  # fmt: skip
+    report.append(
+        f"Ingestion vs psql \\copy, scale {args.scale:g}",
+        body,
+        data={"scale": args.scale, "runs": args.runs, "tables": rows, "ok": ok},
     )
     return 0 if ok else 1

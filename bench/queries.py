@@ -201,7 +201,7 @@ def main(argv: list[str]) -> int:
     p.add_argument(
         "--url", default=None, help="admin URL (default $ECOM_TEST_DATABASE_URL or local postgres)"
     )
-    p.add_argument("--no-append", action="store_true", help="print only, do not append to docs/BENCHMARKS.md")
+    p.add_argument("--no-append", action="store_true", help="print only: no result file, no page")
     args = p.parse_args(argv)
     from ecom_assets.defs.analytics import assets
     from ecom_assets.defs.resources import PostgresResource

@@ -16,13 +16,9 @@ fails the older SQL only where it reads one the newer added).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import subprocess
 
 from bench import common, queries, report
-
-RESULTS = common.ROOT / "bench" / "results"
 
 
 def _git_show(rev: str, path: str) -> str:
@@ -97,16 +93,8 @@ def main(argv: list[str]) -> int:
         print(body)
         return 0
     command = "python -m bench sql_versions " + " ".join(argv)
-    report.append(f"Analytics SQL, {args.before} against this checkout", body, command)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"sql_versions-{stamp}.json").write_text(
-        json.dumps(
-            {"benchmark": "sql_versions", "command": command, "utc": stamp, "machine": report.machine(),
-             "before": args.before, "load_before": load_before, "load_after": load_after, "results": results},
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    report.append(
+        f"Analytics SQL, {args.before} against this checkout", body, command,
+        data={"before": args.before, "load_before": load_before, "load_after": load_after, "results": results},
     )  # fmt: skip
     return 0
