@@ -16,13 +16,12 @@ for the per-month variants each run's wall (start to end in the instance), so th
 host with more cores can be estimated: the before and after runs as measured, the month-runs of
 the N = 1 variant (uncontended) laid out on ``cores / 2`` slots (a run keeps one Python process
 and about one PostgreSQL backend busy), longest first. The raw figures go to ``bench/results/``
-as JSON; the table to BENCHMARKS.md unless ``--no-append``.
+as JSON (``report.append``, which re-renders BENCHMARKS.md) unless ``--no-append``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import heapq
 import json
 from collections import defaultdict
@@ -32,8 +31,6 @@ from bench import common, report
 from bench.backfill import CHILD as SINGLE_CHILD
 from bench.backfill import generate
 from bench.demo import step_times
-
-RESULTS = common.ROOT / "bench" / "results"
 
 PER_MONTH_CHILD = """
 import json, sys, time
@@ -105,18 +102,24 @@ def per_month(admin: str, export: Path, concurrency: int) -> dict[str, object]:
 
 
 def estimate(sequential: dict[str, object], cores: int) -> dict[str, float]:
-    """Wall time on ``cores``: before + months on cores/2 slots (longest first) + after, from the
-    uncontended (concurrency 1) runs, plus what this machine spent outside the runs (code server
-    start, run submission, the queue's polling): ``run`` minus the runs' own walls."""
+    """Wall time on ``cores``, from the uncontended (concurrency 1) variant: the before and after
+    runs as measured; the month-runs laid out longest first on cores/2 slots; one launch (a run
+    process starting: the median gap between two consecutive runs here) per wave of runs in
+    sequence (before, each wave of months, after); and the rest spent outside the runs once (the
+    code server's start, submitting the runs, the summary)."""
     runs = sequential["runs"]  # type: ignore[index]
     months = sorted((r["wall"] for r in runs if r["label"] not in ("before", "after")), reverse=True)
     fixed = sum(r["wall"] for r in runs if r["label"] in ("before", "after"))
     slots = [0.0] * max(1, cores // 2)
     for seconds in months:
         heapq.heapreplace(slots, slots[0] + seconds)
-    outside = sequential["run"] - sum(r["wall"] for r in runs)  # type: ignore[operator]
+    gaps = [b["start"] - a["end"] for a, b in zip(runs, runs[1:], strict=False)]
+    launch = common.median(gaps) if gaps else 0.0
+    once = sequential["run"] - sum(r["wall"] for r in runs) - sum(gaps)  # type: ignore[operator]
+    waves = 2 + -(-len(months) // len(slots))
     return {"cores": cores, "slots": len(slots), "before_after": fixed, "months": max(slots),
-            "outside_runs": outside, "wall": fixed + max(slots) + outside}  # fmt: skip
+            "launch": launch, "waves": waves, "outside_runs": once + waves * launch,
+            "wall": fixed + max(slots) + once + waves * launch}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -161,7 +164,7 @@ def main(argv: list[str]) -> int:
                 v.get("overlap", "-"), f"{v['rss']:.0f}",
             ])  # fmt: skip
         estimates.append([f"{scale:g}", f"{one['run']:.1f}", f"{est['before_after']:.1f}",
-                          f"{est['months']:.1f} ({est['slots']} slots)", f"{est['outside_runs']:.1f}",
+                          f"{est['months']:.1f} ({est['slots']} slots)", f"{est['outside_runs']:.1f} ({est['waves']} x {est['launch']:.1f})",
                           f"**{est['wall']:.1f}**"])  # fmt: skip
     load_after = common.load()
     body = report.table(
@@ -171,25 +174,21 @@ def main(argv: list[str]) -> int:
     )  # fmt: skip
     body += (
         f"\n\nEstimate for {args.cores} cores from the per-month x1 runs (uncontended): before + after "
-        "runs as measured, the month-runs laid out longest first on cores/2 slots, plus the time "
-        "spent outside the runs on this machine:\n\n"
+        "runs as measured, the month-runs laid out longest first on cores/2 slots, one run launch "
+        "(median gap between runs here) per wave of runs, and the code server's start and the "
+        "submissions once:\n\n"
     )
     body += report.table(
-        ["scale", "single s (here)", "before + after s", "months s", "outside runs s", f"estimate s, {args.cores} cores"],
+        ["scale", "single s (here)", "before + after s", "months s", "launches + once s", f"estimate s, {args.cores} cores"],
         estimates,
     )  # fmt: skip
     body += f"\n\nLoad average before / after: {load_before} / {load_after}."
     command = "python -m bench partitions " + " ".join(argv)
     if args.no_append:
         print(body)
-    else:
-        report.append(f"Partitions side by side (scales {args.scales})", body, command)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"partitions-{stamp}.json").write_text(
-        json.dumps({"benchmark": "partitions", "command": command, "utc": stamp, "machine": report.machine(),
-                    "load_before": load_before, "load_after": load_after, "results": results}, indent=2)
-        + "\n",
-        encoding="utf-8",
+        return 0
+    report.append(
+        f"Partitions side by side (scales {args.scales})", body, command,
+        data={"load_before": load_before, "load_after": load_after, "results": results},
     )  # fmt: skip
     return 0
