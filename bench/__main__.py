@@ -10,7 +10,7 @@ def main() -> int:
     names = sorted(
         m.name
         for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-        if m.name not in {"report", "__main__"}
+        if m.name not in {"report", "__main__", "targets", "page_log"}  # helpers of page.py
     )
     if len(sys.argv) < 2 or sys.argv[1] not in names:
         print("usage: python -m bench NAME [args]\nbenchmarks: " + ", ".join(names))

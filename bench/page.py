@@ -29,11 +29,11 @@ import datetime as dt
 import json
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report
+from bench.targets import TARGETS
 
 ROOT = report.ROOT
 DOC = ROOT / "docs" / "BENCHMARKS.md"
@@ -251,91 +251,6 @@ def data_link(r: Result) -> str:
     return f"[{r.path.name}]({DATA_LINK}{r.path.name})"
 
 
-# ---- targets -----------------------------------------------------------------------------------
-
-
-def _strip(value: str) -> str:
-    """A cell's figure: no bold, no remark in parentheses after it."""
-    return value.replace("**", "").split(" (")[0].strip()
-
-
-def unit(find: Callable[[Result], str | None], fmt: str) -> Callable[[Result], str | None]:
-    def found(r: Result) -> str | None:
-        value = find(r)
-        return None if value is None else fmt.format(value)
-
-    return found
-
-
-def cell(row: Callable[[str], bool], column: Callable[[str], bool]) -> Callable[[Result], str | None]:
-    """The first table cell whose row's first cell and whose column header match."""
-
-    def find(r: Result) -> str | None:
-        for b in r.data.get("body", []):
-            cols = [i for i, h in enumerate(b.get("headers", [])) if column(h)]
-            for line in b.get("rows", []):
-                if cols and line and row(_strip(line[0])) and cols[0] < len(line):
-                    return _strip(line[cols[0]])
-        return None
-
-    return find
-
-
-def text(pattern: str) -> Callable[[Result], str | None]:
-    def find(r: Result) -> str | None:
-        for b in r.data.get("body", []):
-            m = re.search(pattern, b.get("text", ""))
-            if m:
-                return m.group(1)
-        return None
-
-    return find
-
-
-def both(a: Callable[[Result], str | None], b: Callable[[Result], str | None], fmt: str):
-    def find(r: Result) -> str | None:
-        x, y = a(r), b(r)
-        return fmt.format(x, y) if x is not None and y is not None else None
-
-    return find
-
-
-@dataclass
-class Target:
-    figure: str
-    target: str
-    benchmark: str
-    find: Callable[[Result], str | None]
-    variant: str | None = None  # a configuration's options, exactly; None: any
-
-
-TARGETS = [
-    Target("generator, scale 1", "<= 10 s", "generator",
-           both(cell("1".__eq__, "generator s (median)".__eq__), cell("1".__eq__, "peak RSS MiB (max)".__eq__),
-                "{} s, {} MiB")),
-    Target("generator, scale 100", "<= 5 min, <= 2 GB", "generator",
-           both(cell("100".__eq__, "generator s (median)".__eq__), cell("100".__eq__, "peak RSS MiB (max)".__eq__),
-                "{} s, {} MiB")),
-    Target("staging load / `psql \\copy` (clean files, all tables)", ">= 0.8", "ingest",
-           cell("all".__eq__, "load ratio".__eq__)),
-    Target("import + load of a messy export / `psql \\copy` of the clean one", ">= 0.7", "ingest",
-           cell("all".__eq__, "messy ratio".__eq__)),
-    Target("staging load / `psql \\copy` (1M orders rows)", ">= 0.7", "staging",
-           cell(lambda s: s.startswith("staging.load_days"), "ratio".__eq__), "--rows 1000000"),
-    Target("`ecom demo`, scale 1, warm install", "<= 45 s", "demo",
-           unit(cell(lambda s: s.startswith("ecom demo, total"), "median s".__eq__), "{} s"), ""),
-    Target("full-history backfill, scale 100", "<= 15 min, <= 2 GB", "backfill",
-           both(cell("100".__eq__, lambda h: h.startswith("import + run s")),
-                cell("100".__eq__, "peak RSS MiB (max)".__eq__), "{} s, {} MiB")),
-    Target("one new day, scale 100 / scale 1", "<= 2x", "new_day",
-           text(r"Ratio scale 100 / scale 1 \(same invocation\): \*\*([\d.]+x)\*\*")),
-    Target("orchestration overhead (pipeline / direct SQL), scale 10", "<= 1.5", "overhead",
-           cell(lambda s: s.startswith("ratio pipeline / direct"), "median s".__eq__)),
-    Target("dashboard and BI-tool queries, scale 100", "each < 100 ms", "bi_queries",
-           text(r"(\d+ of \d+) under 100 ms")),
-]  # fmt: skip
-
-
 def targets_table(now: list[Result]) -> str:
     rows = []
     for t in TARGETS:
@@ -452,90 +367,14 @@ def write() -> bool:
     return text != old
 
 
-# ---- converting the old appended log -----------------------------------------------------------
-
-_DATE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC, (.*)$")
-_LOADS = [
-    re.compile(r"[Ll]oad average(?: \(1/5/15 min\))? before:? ([\d./ ]+\d),? after:? ([\d./ ]+\d)"),
-    re.compile(r"[Ll]oad average (?:after|at the end):? ([\d./ ]+\d)"),
-]
-
-
-def _load_from(body: list[dict]) -> tuple[str | None, str | None]:
-    for b in body:
-        for pattern in _LOADS:
-            m = pattern.search(b.get("text", ""))
-            if m:
-                return (m.group(1), m.group(2)) if m.lastindex == 2 else (None, m.group(1))
-    for b in body:  # a table with a load column (backfill, new_day)
-        cols = [i for i, h in enumerate(b.get("headers", [])) if "load avg" in h]
-        if cols:
-            values = sorted({row[cols[0]] for row in b["rows"] if cols[0] < len(row)})
-            return None, ", ".join(values)
-    return None, None
-
-
-def parse_log(text: str) -> list[dict]:
-    """The benchmark sections of an appended log (a date line and a ``Command:`` line under an
-    ``## `` heading) as result records; other sections are skipped."""
-    out = []
-    for chunk in re.split(r"(?m)^## ", text)[1:]:
-        lines = chunk.split("\n")
-        title = lines[0].strip()
-        rest = "\n".join(lines[1:]).strip("\n").split("\n")
-        m = _DATE_LINE.match(rest[0]) if rest else None
-        if not m or len(rest) < 3 or not rest[2].startswith("Command: `"):
-            continue
-        command = rest[2][len("Command: `") : -1]
-        body = report.blocks("\n".join(rest[3:]))
-        before, after = _load_from(body)
-        stamp = dt.datetime.strptime(f"{m.group(1)} {m.group(2)}", "%Y-%m-%d %H:%M").strftime(report.STAMP)
-        out.append({
-            "format": report.FORMAT, "benchmark": report.benchmark_of(command), "title": title,
-            "utc": stamp, "command": command, "commit": None, "machine": m.group(3),
-            "load_before": before, "load_after": after, "body": body,
-            "source": "docs/BENCHMARKS.md, appended log",
-        })  # fmt: skip
-    return out
-
-
-def import_log(
-    path: Path, folder: Path | None = None, annotate: Callable[[dict], None] | None = None
-) -> list[Path]:
-    """Write the log's sections that are not in ``folder`` yet (same benchmark, same minute and
-    title); a raw-only file of the same run (same benchmark, same minute) gets the tables added.
-    ``annotate`` may add to each record first (e.g. the commit it was logged in)."""
-    folder = folder or report.RESULTS
-    known = load_results(folder)
-    written = []
-    for rec in parse_log(path.read_text(encoding="utf-8")):
-        if annotate:
-            annotate(rec)
-        minute = rec["utc"][:13]
-        same = [r for r in known if r.benchmark == rec["benchmark"] and r.utc[:13] == minute]
-        if any(r.has_body and r.data.get("title") == rec["title"] for r in same):
-            continue
-        raw = next((r for r in same if not r.has_body), None)
-        if raw is not None:  # the benchmark's own file of that run: keep its figures, add the tables
-            merged = {**raw.data, **{k: v for k, v in rec.items() if raw.data.get(k) is None}}
-            merged.update(body=rec["body"], title=rec["title"], format=report.FORMAT)
-            target, indent = raw.path, 2
-        else:
-            merged, target, indent = rec, folder / f"{rec['benchmark']}-{rec['utc']}.json", 1
-            while target.exists():
-                target = target.with_name(target.stem + "-2.json")
-        target.write_text(json.dumps(merged, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(target)
-        known = load_results(folder)
-    return written
-
-
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench page", description=__doc__.split("\n")[0])
     p.add_argument("--check", action="store_true", help="exit 1 if docs/BENCHMARKS.md is not up to date")
     p.add_argument("--import-log", type=Path, default=None, help="an appended log to convert first")
     args = p.parse_args(argv)
     if args.import_log:
+        from bench.page_log import import_log  # it reads the results through this module
+
         for path in import_log(args.import_log):
             print(f"wrote {path.relative_to(ROOT)}")
     if args.check:

@@ -71,6 +71,14 @@ def fresh_db_url(admin_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def dagster_db_url(admin_url: str) -> Iterator[str]:
+    """A database for Dagster's own storage, apart from the warehouse's."""
+    url = create_database(admin_url, prefix="ecom_dagster")
+    yield url
+    drop_database(admin_url, url)
+
+
+@pytest.fixture
 def conn(db_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(db_url, autocommit=True) as c:
         yield c

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import page, report
+from bench import page, page_log, report
 from ecom_assets_tests.conftest import REPO
 from ecom_assets_tests.links import slug
 
@@ -132,8 +132,8 @@ def test_a_log_section_is_imported_once_and_merged_into_its_raw_file(tmp_path: P
     (results / "ingest-20261204T100012Z.json").write_text(
         json.dumps({"benchmark": "ingest", "tables": {"orders": {}}, "ok": True}), encoding="utf-8"
     )
-    assert page.import_log(log, results) == [results / "ingest-20261204T100012Z.json"]
-    assert page.import_log(log, results) == []
+    assert page_log.import_log(log, results) == [results / "ingest-20261204T100012Z.json"]
+    assert page_log.import_log(log, results) == []
     merged = json.loads((results / "ingest-20261204T100012Z.json").read_text(encoding="utf-8"))
     assert merged["tables"] == {"orders": {}} and merged["command"] == "python -m bench ingest --scale 10"
     assert merged["load_after"] == "1.5/1.2/1.0" and merged["body"][0]["rows"] == [["all", "0.9"]]

@@ -48,12 +48,12 @@ class PostgresResource(dg.ConfigurableResource):
         """A psycopg 3 connection; without autocommit, the block is one transaction.
 
         The session's ``work_mem`` is raised to ``ECOM_PG_WORK_MEM`` (default 256MB) so the
-        set-based builds sort and hash in memory.
+        set-based builds sort and hash in memory, and JIT is off unless ``ECOM_PG_JIT=on``.
         """
         with postgres.connect(
             self.url, autocommit=autocommit, application_name=self.application_name
         ) as conn:
-            mem = settings.work_mem()
+            mem, jit = settings.work_mem(), settings.jit()
             if mem:
                 try:
                     conn.execute("SELECT set_config('work_mem', %s, false)", (mem,))
@@ -61,8 +61,10 @@ class PostgresResource(dg.ConfigurableResource):
                     raise ValueError(
                         f"{settings.ENV_WORK_MEM}={mem!r} is not a valid work_mem: {exc}"
                     ) from None
-                if not autocommit:
-                    conn.commit()  # the setting stays for the session; the block gets a fresh transaction
+            if jit:
+                conn.execute("SELECT set_config('jit', %s, false)", (jit,))
+            if (mem or jit) and not autocommit:
+                conn.commit()  # the settings stay for the session; the block gets a fresh transaction
             yield conn
 
     @cached_property

@@ -17,6 +17,7 @@ ENV_DATA_DIR = "ECOM_DATA_DIR"
 ENV_EMBEDDED_DIR = "ECOM_EMBEDDED_PG_DIR"
 ENV_START_DATE = "ECOM_START_DATE"
 ENV_WORK_MEM = "ECOM_PG_WORK_MEM"
+ENV_JIT = "ECOM_PG_JIT"
 ENV_UI_URL = "ECOM_UI_URL"
 ENV_RUN_DEADLINE = "ECOM_RUN_DEADLINE"
 
@@ -24,6 +25,11 @@ DEFAULT_START_DATE = "2025-10-01"
 # Memory per sort/hash node of the pipeline's queries. PostgreSQL's default (4MB) sends the
 # backfill's DISTINCT ON sorts and dimension hash joins to disk (bench/BENCHMARKS.md).
 DEFAULT_WORK_MEM = "256MB"
+# The pipeline's statements are few, large and run once: PostgreSQL's JIT compiles each of them
+# (0.5-2 s of LLVM per fact month at scale 100, because the row estimates of a DISTINCT ON over a
+# month of staging are far off) and gains little back on a single pass (backend CPU of a quarter of
+# fact_clickstream at scale 100, two runs each: 18.2/19.2 s without, 21.1/20.3 s with). Off unless asked.
+DEFAULT_JIT = "off"
 # Where people open the Dagster UI: links in alerts and in the CLI's output point there.
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 # How long after the daily schedule's tick the daily run must have succeeded (a run takes
@@ -67,6 +73,14 @@ def embedded_pg_dir() -> Path:
 def work_mem() -> str | None:
     """``work_mem`` for the pipeline's sessions (``ECOM_PG_WORK_MEM``; empty: the server's own)."""
     value = os.environ.get(ENV_WORK_MEM, DEFAULT_WORK_MEM).strip()
+    return value or None
+
+
+def jit() -> str | None:
+    """``jit`` for the pipeline's sessions (``ECOM_PG_JIT``: off by default, ``on``; empty: the server's own)."""
+    value = os.environ.get(ENV_JIT, DEFAULT_JIT).strip().lower()
+    if value and value not in ("on", "off"):
+        raise ValueError(f"{ENV_JIT}={value!r}: expected on, off or empty (the server's setting)")
     return value or None
 
 

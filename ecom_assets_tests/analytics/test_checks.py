@@ -9,7 +9,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from ecom_assets.lib import analytics_contracts as contracts
+from ecom_assets.defs.analytics import contracts
 from ecom_assets.lib import postgres
 from ecom_assets_tests.analytics import seed
 from ecom_assets_tests.analytics.conftest import materialize_analytics

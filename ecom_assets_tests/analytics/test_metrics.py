@@ -324,7 +324,7 @@ VIEWS = {
 
 
 def test_table_ddl_matches_contract(q) -> None:
-    from ecom_assets.lib import analytics_contracts as contracts
+    from ecom_assets.defs.analytics import contracts
 
     for table, (model, _) in contracts.CONTRACTS.items():
         kind = q("SELECT relkind FROM pg_class WHERE oid = ('analytics.' || %s)::regclass", table)

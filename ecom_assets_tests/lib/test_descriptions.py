@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from ecom_assets.defs.analytics import bi
-from ecom_assets.lib import analytics_contracts, contracts, descriptions
+from ecom_assets.defs.analytics import contracts as analytics_contracts
+from ecom_assets.lib import contracts, descriptions
 from ecom_assets_tests.analytics import seed
 
 

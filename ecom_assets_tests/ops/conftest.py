@@ -15,8 +15,6 @@ import dagster as dg
 import psycopg
 import pytest
 
-from ecom_assets_tests.conftest import create_database, drop_database
-
 
 def postgres_storage_config(url: str) -> dict:
     """dagster-postgres storage for ``url`` (psycopg2 scheme: SQLAlchemy 2.1 needs it)."""
@@ -43,14 +41,6 @@ def postgres_storage_config(url: str) -> dict:
             }
         }
     }
-
-
-@pytest.fixture
-def dagster_db_url(admin_url: str) -> Iterator[str]:
-    """A database for Dagster's own storage, apart from the warehouse's."""
-    url = create_database(admin_url, prefix="ecom_dagster")
-    yield url
-    drop_database(admin_url, url)
 
 
 @pytest.fixture

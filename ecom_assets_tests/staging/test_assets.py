@@ -230,7 +230,7 @@ def test_contract_check_reads_the_window_in_bounded_slices(
     export_dir: Path, data_dir: Path, fresh_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Re-validation holds at most about SLICE_ROWS staged rows at a time, and still sees them all."""
-    from ecom_assets.defs.staging import checks
+    from ecom_assets.defs.staging import checks, contract_check
     from ecom_assets.lib.contracts import SOURCE_TABLES
 
     month = dt.date.fromisoformat(monthly_partitions.get_partition_keys()[0])
@@ -238,7 +238,7 @@ def test_contract_check_reads_the_window_in_bounded_slices(
     rows = [order(f"O{i}{j}", d) for i, d in enumerate(days) for j in range(2)]
     write(export_dir, "orders.csv", ORDERS_HEADER, rows)
     importer.import_export(export_dir)
-    monkeypatch.setattr(checks, "SLICE_ROWS", 3)
+    monkeypatch.setattr(contract_check, "SLICE_ROWS", 3)
     for _ in range(2):  # the second run loads nothing, so it re-validates every staged row
         result = dg.materialize(
             _assets("orders"),
@@ -248,14 +248,16 @@ def test_contract_check_reads_the_window_in_bounded_slices(
         )
     with psycopg.connect(fresh_db_url) as conn:
         window = checks.Window(month, (month + dt.timedelta(days=32)).replace(day=1))
-        parts = checks.slices(conn, SOURCE_TABLES["orders"], window)
+        parts = contract_check.slices(conn, SOURCE_TABLES["orders"], window)
     # 2 staged rows a day, slices of <= 3 rows: one day each, the last one open to the window's end
     assert [(p.start, p.end) for p in parts][0] == (month, month + dt.timedelta(days=1))
     assert parts[-1].end == window.end and len(parts) == 4
     assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
     with psycopg.connect(fresh_db_url) as conn:  # a loaded day left out does not count towards a slice
         day1 = month + dt.timedelta(days=1)
-        parts = checks.slices(conn, SOURCE_TABLES["orders"], checks.Window(window.start, window.end, (day1,)))
+        parts = contract_check.slices(
+            conn, SOURCE_TABLES["orders"], checks.Window(window.start, window.end, (day1,))
+        )
     assert [p.start for p in parts] == [month, month + dt.timedelta(days=2), month + dt.timedelta(days=3)]
     assert all(p.exclude == (day1,) for p in parts)
     contract = _checks(result)[("orders", "contract")]

@@ -19,10 +19,9 @@ import psycopg
 from psycopg import sql
 from pydantic import Field
 
-from ecom_assets.defs.analytics import checks, incremental
+from ecom_assets.defs.analytics import checks, contracts, incremental
 from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import postgres
 
 SQL_DIR = Path(__file__).parent / "sql"

@@ -15,7 +15,7 @@ from psycopg import sql
 from ecom_assets.defs.catalog import OWNERS, model_schema
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.defs.resources import PostgresResource, partition_lock_names
-from ecom_assets.defs.staging import checks, load
+from ecom_assets.defs.staging import checks, contract_check, load
 from ecom_assets.defs.staging import ddl as staging_ddl
 from ecom_assets.defs.staging.validate import PROBLEMS
 from ecom_assets.lib import landing, values
@@ -140,7 +140,9 @@ def _staging_asset(src: SourceTable) -> dg.AssetsDefinition:
                 else:
                     key_days = checks.incremental_days(src, checks.PRIMARY_KEY, stats.days_loaded, last)
                     revalidate = checks.Window(window.start, window.end, tuple(stats.days_loaded))
-                    contract = checks.contract_check(conn, src, revalidate if src.is_event else window)
+                    contract = contract_check.contract_check(
+                        conn, src, revalidate if src.is_event else window
+                    )
                     key_check = checks.primary_key_check(conn, src, key_days)
                 results = [
                     contract,

@@ -2,22 +2,17 @@
 
 Why inside the materialization rather than separate ``@asset_check`` functions: the checks
 must see exactly the rows this load wrote (same transaction), and a separate partitioned
-check is preview in Dagster 1.13. The staging asset declares these specs.
+check is preview in Dagster 1.13. The staging asset declares these specs. The contract check,
+which re-reads and re-validates the window, is in ``contract_check.py``.
 """
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
-import pandera.errors as pa_errors
 import psycopg
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql
 
-from ecom_assets.lib import values
 from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -179,123 +174,11 @@ def markdown(headers: list[str], rows: list[tuple], limit: int = 60) -> str:
     return "\n".join(out)
 
 
-def _tables(src: SourceTable) -> dict[str, sql.Composable]:
+def table_names(src: SourceTable) -> dict[str, sql.Composable]:
     return {
         "table": sql.Identifier("staging", src.name),
         "rejects": sql.Identifier("staging", f"{src.name}_rejects"),
     }
-
-
-def staged_frame(conn: psycopg.Connection, src: SourceTable, window: Window) -> pd.DataFrame:
-    """The staged window, parsed back into the contract's pandas types."""
-    kinds = src.column_kinds()
-    cols = [
-        sql.SQL("{c}::int AS {c}").format(c=sql.Identifier(c)) if k == "bool" else sql.Identifier(c)
-        for c, k in kinds.items()
-    ]
-    stmt = sql.SQL(load_sql("contract_rows.sql").strip().rstrip(";")).format(
-        columns=sql.SQL(", ").join(cols), window=window.where(), **_tables(src)
-    )
-    conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
-    buf = io.BytesIO()
-    with conn.cursor() as cur, cur.copy(stmt, window.params) as copy:
-        for chunk in copy:
-            buf.write(chunk)
-    buf.seek(0)
-    names = list(kinds)
-    table = pacsv.read_csv(
-        buf,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=False
-        ),
-    )
-    parsed = {c: values.parse(table.column(c), k) for c, k in kinds.items()}
-    return typed_frame({c: p.typed for c, p in parsed.items()})
-
-
-def typed_frame(typed: dict[str, pa.Array]) -> pd.DataFrame:
-    """Parsed columns as the pandas types the pandera models declare."""
-    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
-    df = pa.table(typed).to_pandas(types_mapper=mapper)
-    for name, arr in typed.items():  # dates as pandas timestamps, as the model declares
-        if pa.types.is_date32(arr.type):
-            df[name] = pd.to_datetime(df[name]).astype("datetime64[us]")
-    return df
-
-
-def pandera_failures(table: SourceTable, df: pd.DataFrame) -> pd.DataFrame:
-    """Lazy pandera validation: failure cases (column, check, failure_case, index), empty when valid."""
-    try:
-        table.model.validate(df, lazy=True)
-    except pa_errors.SchemaErrors as exc:
-        fc = exc.failure_cases
-        bad = fc[fc["index"].isna()]
-        if len(bad):  # a schema-level problem (dtype, missing column) is a bug in parsing, not bad data
-            raise RuntimeError(f"contract {table.name}: schema failure {bad.to_dict('records')}") from None
-        return fc
-    return pd.DataFrame(
-        columns=["schema_context", "column", "check", "check_number", "failure_case", "index"]
-    )
-
-
-SLICE_ROWS = 200_000
-
-
-def slices(conn: psycopg.Connection, src: SourceTable, window: Window) -> list[Window]:
-    """The window cut into runs of consecutive days of at most about ``SLICE_ROWS`` staged rows
-    (from the load ledger), so re-validation holds a bounded frame whatever the scale: a month of
-    clickstream at scale 100 is 600k rows, which made the staging step the backfill's memory peak."""
-    if window.is_all:
-        return [window]
-    days = conn.execute(
-        "SELECT day, rows_staged FROM ops.staging_loads WHERE table_name = %s AND day >= %s AND day < %s "
-        "ORDER BY day",
-        (src.name, window.start, window.end),
-    ).fetchall()
-    out, start, rows = [], window.start, 0
-    for day, n in days:
-        if day in window.exclude:
-            continue
-        if rows and rows + n > SLICE_ROWS:
-            out.append(Window(start, day, window.exclude))
-            start, rows = day, 0
-        rows += n
-    out.append(Window(start, window.end, window.exclude))
-    return out
-
-
-def contract_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
-    rows, failures, samples = 0, 0, []
-    for part in slices(conn, src, window):
-        df = staged_frame(conn, src, part)
-        fc = pandera_failures(src, df)
-        rows += len(df)
-        failures += len(fc)
-        if len(fc) and sum(len(x) for x in samples) < 20:
-            samples.append(fc.head(20))
-    sample = (
-        pd.concat(samples).head(20)
-        if samples
-        else pd.DataFrame(columns=["column", "check", "failure_case", "index"])
-    )
-    return dg.AssetCheckResult(
-        check_name=CONTRACT,
-        passed=failures == 0,
-        description=f"{rows:,} staged rows validated ({window.describe()}), {failures:,} failure case(s)",
-        metadata={
-            "rows_validated": rows,
-            "scope": window.describe(),
-            "failure_cases": failures,
-            "failure_sample": dg.MetadataValue.md(
-                markdown(
-                    ["column", "check", "failure_case", "index"],
-                    list(sample[["column", "check", "failure_case", "index"]].itertuples(index=False)),
-                )
-            ),
-        },
-    )
 
 
 def primary_key_check(
@@ -310,12 +193,16 @@ def primary_key_check(
             "pk_duplicates.sql",
             {},
             key_cols=sql.SQL(", ").join(sql.Identifier(c) for c in key_cols),
-            **_tables(src),
+            **table_names(src),
         )
         scope = "the whole table"
     else:
         rows = query(
-            conn, "pk_duplicates_days.sql", {"days": list(days)}, key=sql.Identifier(src.key), **_tables(src)
+            conn,
+            "pk_duplicates_days.sql",
+            {"days": list(days)},
+            key=sql.Identifier(src.key),
+            **table_names(src),
         )
         scope = f"keys of the {len(days)} day(s) this run loaded, against the whole table"
     dupes = rows[0][2] if rows else 0
@@ -338,7 +225,7 @@ def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Win
         {**window.params, "table_name": src.name},
         window=window.where(),
         ledger_window=window.where("day"),
-        **_tables(src),
+        **table_names(src),
     )[0]
     collapsed = read - l_staged - l_rejected
     ok = (
@@ -367,10 +254,10 @@ def rows_accounted_check(conn: psycopg.Connection, src: SourceTable, window: Win
 
 
 def rejects_check(conn: psycopg.Connection, src: SourceTable, window: Window) -> dg.AssetCheckResult:
-    rows = query(conn, "reject_reasons.sql", window.params, window=window.where(), **_tables(src))
+    rows = query(conn, "reject_reasons.sql", window.params, window=window.where(), **table_names(src))
     affected = conn.execute(
         sql.SQL("SELECT count(*) FROM {rejects} WHERE {w}").format(
-            rejects=_tables(src)["rejects"], w=window.where()
+            rejects=table_names(src)["rejects"], w=window.where()
         ),
         window.params,
     ).fetchone()[0]

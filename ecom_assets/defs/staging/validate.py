@@ -1,7 +1,7 @@
 """Validate landed text rows against the contract: staged rows, rejected lines, normalizations.
 
 One pass per batch of landed rows (``read.py`` yields them): every column parsed by its kind
-(``lib/values.py``), the contract's column rules and row rules applied as vectorised checks
+(``lib/values/``), the contract's column rules and row rules applied as vectorised checks
 (``rules.py``), event days held to the accepted window (``lib/window.py``), duplicate keys left
 to their first row. A rejected line becomes ONE reject row naming the first column at fault,
 its value, every rule the line broke (each once) and, in ``problems``, each of them with its

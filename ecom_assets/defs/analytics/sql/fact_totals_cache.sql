@@ -3,7 +3,7 @@
 -- beside the fact builds (ops.fact_builds) and the marker (the md5 of this SQL and of
 -- fact_totals_refresh.sql, and the fingerprint of the set of current customer/product keys,
 -- which decides what is an unknown member) it was computed with.
--- Created under the cache's advisory lock (checks.fact_totals), so parallel steps do not race.
+-- Created under the cache's advisory lock (fact_totals.py), so parallel steps do not race.
 CREATE TABLE IF NOT EXISTS ops.fact_day_totals (
     day                          date          PRIMARY KEY,
     orders_build_id              bigint,

@@ -1,6 +1,6 @@
 """The reconciliation checks' fact totals come from a per-day cache, still from the fact rows.
 
-``checks.fact_totals`` sums ``ops.fact_day_totals``: one row per day of the fact build ledger
+``fact_totals.fact_totals`` sums ``ops.fact_day_totals``: one row per day of the fact build ledger
 (``ops.fact_builds``), computed from that day's fact rows and refreshed when the day's build id
 changes or the set of current customer/product keys does. These tests hold it to what the full
 scan of ``fact_totals.sql`` gives, on a real pipeline (generated export, import,
@@ -35,10 +35,10 @@ from psycopg import sql
 
 from ecom_assets import runner
 from ecom_assets.defs.analytics import assets as analytics_assets
-from ecom_assets.defs.analytics import checks
+from ecom_assets.defs.analytics import checks, contracts
+from ecom_assets.defs.analytics import fact_totals as ft
 from ecom_assets.defs.raw import importer
 from ecom_assets.defs.resources import PostgresResource
-from ecom_assets.lib import analytics_contracts as contracts
 from ecom_assets.lib import generator, settings
 from ecom_assets_tests.analytics import seed
 from ecom_assets_tests.conftest import create_database, drop_database
@@ -47,7 +47,7 @@ from ecom_assets_tests.reliability.conftest import graph_keys, terminate_all
 SCALE, SEED = 0.2, 23
 START = dt.date(2026, 3, 1)  # the established shop (its launch weeks have few orders)
 BASE_END = START + dt.timedelta(days=20)
-FACTS = list(checks.CACHED_FACTS)
+FACTS = list(ft.CACHED_FACTS)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Stage:
     checks: dict[tuple[str, str], tuple[bool, dict[str, object]]]  # (table, check) -> passed, metadata
     changed_days: set[dt.date]  # ledger days of fact_orders/fact_order_items whose build changed
     ledger_days: int
-    cached: checks.FactTotals  # fact_totals right after the run
+    cached: ft.FactTotals  # fact_totals right after the run
     full: dict[str, Decimal]  # the full scan right after the run
 
 
@@ -101,7 +101,7 @@ def pipeline(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             assert summary.ok, (name, summary.failed_assets, summary.failed_checks)
             with psycopg.connect(url) as conn:
                 after = ledger(conn)
-                cached, full = checks.fact_totals(conn), checks.full_scan_totals(conn)
+                cached, full = ft.fact_totals(conn), ft.full_scan_totals(conn)
                 conn.rollback()
             stages.append(
                 Stage(
@@ -172,7 +172,7 @@ def test_cached_totals_equal_the_full_scan_after_backfill_and_new_day(pipeline) 
     _, stages = pipeline
     assert [s.name for s in stages] == ["backfill", "new day"]
     for s in stages:
-        assert s.cached.source == checks.CACHE_SOURCE, s.name
+        assert s.cached.source == ft.CACHE_SOURCE, s.name
         assert s.cached.totals == s.full, s.name
         assert s.cached.days_recomputed == 0, s.name  # the run left the cache fresh
         assert s.full["order_net_revenue"] > 0 and s.full["item_net_revenue"] > 0
@@ -186,13 +186,13 @@ def test_backfill_fills_every_day_once_and_a_new_day_recomputes_only_its_days(pi
         assert all(passed for passed, _ in results.values()), (s.name, results)
     # backfill: a step that checks before the other fact has any ledger row uses the full scan;
     # the first to find both fills every day, the ones after it (or waiting for it) find it fresh
-    cached = [m for _, m in reconciles(backfill).values() if m["fact_totals_from"] == checks.CACHE_SOURCE]
+    cached = [m for _, m in reconciles(backfill).values() if m["fact_totals_from"] == ft.CACHE_SOURCE]
     assert cached, reconciles(backfill)
     assert max(m["fact_days_recomputed"] for m in cached) >= 1
     assert sum(m["fact_days_recomputed"] for m in cached) <= 2 * backfill.ledger_days
     # a new day: every step uses the cache, and none recomputes more than the rebuilt days
     results = reconciles(new_day)
-    assert {m["fact_totals_from"] for _, m in results.values()} == {checks.CACHE_SOURCE}
+    assert {m["fact_totals_from"] for _, m in results.values()} == {ft.CACHE_SOURCE}
     recomputed = [m["fact_days_recomputed"] for _, m in results.values()]
     assert 1 <= len(new_day.changed_days) < new_day.ledger_days / 2
     assert sum(recomputed) >= len(new_day.changed_days)
@@ -204,17 +204,17 @@ def test_a_fact_change_outside_the_ledger_is_not_seen_but_a_rebuilt_day_is(tx) -
     (as the incremental analytics builds keep their results); once the day's build changes, as
     the pipeline's rebuild of the day does, the day is recomputed and the totals match again."""
     order_id, day, _ = recognized_order(tx)
-    before = checks.fact_totals(tx)
+    before = ft.fact_totals(tx)
     tx.execute(
         "UPDATE warehouse.fact_orders SET net_revenue = net_revenue + 1 WHERE order_id = %s", (order_id,)
     )
-    full = checks.full_scan_totals(tx)
+    full = ft.full_scan_totals(tx)
     assert full["order_net_revenue"] == before["order_net_revenue"] + 1
-    behind = checks.fact_totals(tx)
+    behind = ft.fact_totals(tx)
     assert behind.days_recomputed == 0 and behind.totals == before.totals  # not seen
 
     rebuild_in_ledger(tx, "fact_orders", day)
-    rebuilt = checks.fact_totals(tx)
+    rebuilt = ft.fact_totals(tx)
     assert rebuilt.days_recomputed == 1
     assert rebuilt.totals == full
 
@@ -224,9 +224,9 @@ def test_a_day_gone_from_the_ledger_leaves_the_totals(tx) -> None:
     tx.execute("DELETE FROM warehouse.fact_orders WHERE order_date = %s", (day,))
     tx.execute("DELETE FROM warehouse.fact_order_items WHERE order_date = %s", (day,))
     tx.execute("DELETE FROM ops.fact_builds WHERE day = %s AND table_name = ANY(%s)", (day, FACTS))
-    after = checks.fact_totals(tx)
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == 1
-    assert after.totals == checks.full_scan_totals(tx)
+    assert after.totals == ft.full_scan_totals(tx)
     assert tx.execute("SELECT count(*) FROM ops.fact_day_totals WHERE day = %s", (day,)).fetchone()[0] == 0
 
 
@@ -243,7 +243,7 @@ def test_reconcile_fails_when_an_analytics_sum_is_wrong(tx, table: str) -> None:
     reconcile = results[checks.REVENUE_RECONCILES]
     assert not reconcile.passed
     assert reconcile.metadata["difference"].value == 1.0
-    assert reconcile.metadata["fact_totals_from"].value == checks.CACHE_SOURCE
+    assert reconcile.metadata["fact_totals_from"].value == ft.CACHE_SOURCE
 
 
 def test_a_corrupted_state_built_incrementally_fails_the_reconcile(admin_url: str, pipeline) -> None:
@@ -295,16 +295,16 @@ def customer_revenue(conn: psycopg.Connection, customer: str) -> Decimal:
 
 def test_a_key_set_change_in_a_dimension_build_recomputes_every_day(tx) -> None:
     _, _, customer = recognized_order(tx)
-    before = checks.fact_totals(tx)
+    before = ft.fact_totals(tx)
     tx.execute("UPDATE warehouse.dim_customers SET is_current = false WHERE customer_id = %s", (customer,))
     bump_dim_ledger(tx, "dim_customers")
-    after = checks.fact_totals(tx)
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == ledger_days(tx)
-    assert after.totals == checks.full_scan_totals(tx)
+    assert after.totals == ft.full_scan_totals(tx)
     moved = customer_revenue(tx, customer)
     assert after["unknown_customer_net_revenue"] == before["unknown_customer_net_revenue"] + moved
     assert after["order_net_revenue"] == before["order_net_revenue"]
-    assert checks.fact_totals(tx).days_recomputed == 0  # and then it is fresh again
+    assert ft.fact_totals(tx).days_recomputed == 0  # and then it is fresh again
 
 
 def test_a_product_leaving_the_dimension_recomputes_every_day(tx) -> None:
@@ -312,25 +312,25 @@ def test_a_product_leaving_the_dimension_recomputes_every_day(tx) -> None:
         "SELECT i.product_id FROM warehouse.fact_order_items i JOIN warehouse.dim_products p "
         "ON p.product_id = i.product_id AND p.is_current WHERE i.is_recognized LIMIT 1"
     ).fetchone()[0]
-    before = checks.fact_totals(tx)
+    before = ft.fact_totals(tx)
     tx.execute("DELETE FROM warehouse.dim_products WHERE product_id = %s", (product,))
     bump_dim_ledger(tx, "dim_products")
-    after = checks.fact_totals(tx)
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == ledger_days(tx)
-    assert after.totals == checks.full_scan_totals(tx)
+    assert after.totals == ft.full_scan_totals(tx)
     assert after["unknown_product_items"] > before["unknown_product_items"]
 
 
 def test_an_attribute_only_dimension_build_recomputes_no_day(tx) -> None:
-    checks.fact_totals(tx)
+    ft.fact_totals(tx)
     tx.execute("UPDATE warehouse.dim_customers SET customer_segment = 'Moved' WHERE is_current")
     bump_dim_ledger(tx, "dim_customers")
-    after = checks.fact_totals(tx)
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == 0
-    assert after.totals == checks.full_scan_totals(tx)
+    assert after.totals == ft.full_scan_totals(tx)
     # the key set was fingerprinted again and remembered with the new dimension ledger
     remembered = tx.execute("SELECT dims_ledger FROM ops.fact_day_totals_keys").fetchall()
-    assert remembered == [(tx.execute(checks.DIMS_LEDGER).fetchone()[0],)]
+    assert remembered == [(tx.execute(ft.DIMS_LEDGER).fetchone()[0],)]
 
 
 def test_a_dimension_change_outside_its_ledger_is_seen_only_without_that_ledger(tx) -> None:
@@ -339,22 +339,22 @@ def test_a_dimension_change_outside_its_ledger_is_seen_only_without_that_ledger(
     has no ledger row (its source has no staging ledger), the key set is fingerprinted on every
     call and the change is seen."""
     _, _, customer = recognized_order(tx)
-    before = checks.fact_totals(tx)
+    before = ft.fact_totals(tx)
     tx.execute("UPDATE warehouse.dim_customers SET is_current = false WHERE customer_id = %s", (customer,))
-    assert checks.fact_totals(tx).totals == before.totals  # not seen
+    assert ft.fact_totals(tx).totals == before.totals  # not seen
     tx.execute("DELETE FROM ops.dim_builds WHERE table_name = 'dim_customers'")
-    after = checks.fact_totals(tx)
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == ledger_days(tx)
-    assert after.totals == checks.full_scan_totals(tx) != before.totals
+    assert after.totals == ft.full_scan_totals(tx) != before.totals
 
 
 def test_a_changed_cache_definition_recomputes_every_day(tx, monkeypatch: pytest.MonkeyPatch) -> None:
-    checks.fact_totals(tx)
-    real = checks.incremental.code_version
-    monkeypatch.setattr(checks.incremental, "code_version", lambda *paths: real(*paths) + "-next")
-    after = checks.fact_totals(tx)
+    ft.fact_totals(tx)
+    real = ft.incremental.code_version
+    monkeypatch.setattr(ft.incremental, "code_version", lambda *paths: real(*paths) + "-next")
+    after = ft.fact_totals(tx)
     assert after.days_recomputed == ledger_days(tx)
-    assert after.totals == checks.full_scan_totals(tx)
+    assert after.totals == ft.full_scan_totals(tx)
 
 
 def test_a_parallel_step_waits_for_the_refresh_and_finds_the_cache_fresh(pipeline) -> None:
@@ -370,11 +370,11 @@ def test_a_parallel_step_waits_for_the_refresh_and_finds_the_cache_fresh(pipelin
             for a_commits, b_recomputes in ((True, 0), (False, 1)):
                 rebuild_in_ledger(admin, "fact_orders", day)
                 with psycopg.connect(url) as a, psycopg.connect(url) as b:
-                    got_a = checks.fact_totals(a)
+                    got_a = ft.fact_totals(a)
                     assert got_a.days_recomputed == 1
                     b_pid = b.info.backend_pid
                     out: dict[str, object] = {}
-                    thread = threading.Thread(target=lambda: out.update(b=checks.fact_totals(b)))  # noqa: B023
+                    thread = threading.Thread(target=lambda: out.update(b=ft.fact_totals(b)))  # noqa: B023
                     thread.start()
                     deadline = time.monotonic() + 30
                     while not admin.execute(
@@ -387,7 +387,7 @@ def test_a_parallel_step_waits_for_the_refresh_and_finds_the_cache_fresh(pipelin
                     thread.join(30)
                     got_b = out["b"]
                     assert got_b.days_recomputed == b_recomputes
-                    assert got_b.totals == got_a.totals == checks.full_scan_totals(b)
+                    assert got_b.totals == got_a.totals == ft.full_scan_totals(b)
                     b.commit()
         finally:
             admin.execute(
@@ -402,9 +402,9 @@ def test_without_a_fact_ledger_the_full_scan_is_used(admin_url: str, data_dir) -
         with psycopg.connect(url) as conn:
             seed.seed(conn)
             conn.commit()
-            got = checks.fact_totals(conn)
-            assert got.source == checks.FULL_SCAN_SOURCE and got.days_recomputed is None
-            assert got.totals == checks.full_scan_totals(conn)
+            got = ft.fact_totals(conn)
+            assert got.source == ft.FULL_SCAN_SOURCE and got.days_recomputed is None
+            assert got.totals == ft.full_scan_totals(conn)
             assert got["unknown_customer_net_revenue"] > 0  # the seed's unknown member counts
             # a ledger for one of the two facts only: still the full scan
             conn.execute(
@@ -412,8 +412,8 @@ def test_without_a_fact_ledger_the_full_scan_is_used(admin_url: str, data_dir) -
                 "rows_built) SELECT 'fact_orders', order_date, 'x', 0, 1, count(*) FROM warehouse.fact_orders "
                 "GROUP BY order_date"
             )
-            half = checks.fact_totals(conn)
-            assert half.source == checks.FULL_SCAN_SOURCE and half.totals == got.totals
+            half = ft.fact_totals(conn)
+            assert half.source == ft.FULL_SCAN_SOURCE and half.totals == got.totals
             assert conn.execute("SELECT to_regclass('ops.fact_day_totals')").fetchone()[0] is None
     finally:
         drop_database(admin_url, url)

@@ -1,4 +1,4 @@
-"""The pipeline's sessions sort and hash in memory: ``work_mem`` from ``ECOM_PG_WORK_MEM``."""
+"""The pipeline's sessions sort and hash in memory (``work_mem`` from ``ECOM_PG_WORK_MEM``) and run without JIT (``ECOM_PG_JIT``)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,31 @@ def test_invalid_value_names_the_variable(db_url: str, monkeypatch: pytest.Monke
     monkeypatch.setenv(settings.ENV_WORK_MEM, "lots")
     with pytest.raises(ValueError, match="ECOM_PG_WORK_MEM='lots' is not a valid work_mem"):
         _work_mem(db_url)
+
+
+def _jit(url: str, autocommit: bool = False) -> str:
+    with PostgresResource(database_url=url).get_connection(autocommit=autocommit) as conn:
+        return conn.execute("SHOW jit").fetchone()[0]
+
+
+def test_jit_is_off_by_default_in_both_connection_modes(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(settings.ENV_JIT, raising=False)
+    assert _jit(db_url) == "off"
+    assert _jit(db_url, autocommit=True) == "off"
+
+
+def test_jit_on_and_empty_follow_the_variable(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecom_assets.lib import postgres
+
+    monkeypatch.setenv(settings.ENV_JIT, "on")
+    assert _jit(db_url) == "on"
+    monkeypatch.setenv(settings.ENV_JIT, "")
+    with postgres.connect(db_url) as conn:
+        server = conn.execute("SHOW jit").fetchone()[0]
+    assert _jit(db_url) == server
+
+
+def test_invalid_jit_names_the_variable(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.ENV_JIT, "maybe")
+    with pytest.raises(ValueError, match="ECOM_PG_JIT='maybe'"):
+        _jit(db_url)

@@ -1,0 +1,124 @@
+"""Dates and timestamps: ISO spellings, offsets to UTC, and days that exist (no 02-30)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ecom_assets.lib.values.common import (
+    CANONICAL,
+    RULES,
+    YMD,
+    int_digits,
+    mask,
+    null_of,
+    or_default,
+    rows_mask,
+    scatter,
+    split_canonical,
+)
+
+_LOOSE_TS = (
+    rf"^(?P<date>{YMD})(?:[ T](?P<hm>(?:[01]\d|2[0-3]):[0-5]\d)(?::(?P<s>[0-5]\d)(?:\.(?P<frac>\d+))?)?"
+    r"(?P<tz>Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d|[+-](?:[01]\d|2[0-3]))?)?$"
+)
+_MIDNIGHT_DATE = rf"^(?P<date>{YMD})[ T]00:00(?::00(?:\.0+)?)?$"
+
+
+def _real_day(ts: pa.Array, written: pa.Array) -> np.ndarray:
+    """True where the parsed day of month equals the written one (strptime rolls 02-30 to 03-02)."""
+    digits = pc.utf8_slice_codeunits(pc.fill_null(written, ""), 8, 10)
+    digits = pc.if_else(pc.match_substring_regex(digits, r"^\d\d$"), digits, "00")
+    day = pc.cast(digits, pa.int64())
+    return mask(pc.equal(pc.day(ts), day))
+
+
+def _parse_date(text: pa.Array) -> pa.Array:
+    ts = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return pc.if_else(pa.array(_real_day(ts, text)), pc.cast(ts, pa.date32()), null_of(pa.date32()))
+
+
+def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
+    ok, rest = split_canonical(text, CANONICAL["date"])
+    day_text = text
+    extra: dict[str, np.ndarray] = {}
+    if rest.any():
+        midnight = pc.extract_regex(text, _MIDNIGHT_DATE)
+        is_mid = mask(pc.is_valid(midnight)) & rest
+        if is_mid.any():
+            day_text = pc.if_else(pa.array(is_mid), pc.struct_field(midnight, 0), text)
+            extra["date_with_time"] = is_mid
+        ok = ok | is_mid
+    cand = pc.if_else(pa.array(ok), day_text, null_of(pa.string()))
+    typed = _parse_date(cand)
+    good = mask(pc.is_valid(typed))
+    failed = ~good
+    rules = np.where(failed, RULES["date"], None).astype(object)
+    return pc.if_else(pa.array(good), cand, null_of(pa.string())), typed, failed, rules, extra
+
+
+def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
+    """Timestamps in any accepted spelling -> timestamp[us] in UTC (null where not one)."""
+    n = len(text)
+    ok, rest = split_canonical(text, CANONICAL["ts"])
+    head = pc.utf8_slice_codeunits(text, 0, 19)
+    typed = pc.strptime(pc.if_else(pa.array(ok), head, null_of(pa.string())), format="%Y-%m-%d %H:%M:%S",
+                        unit="us", error_is_null=True)  # fmt: skip
+    long = ok & mask(pc.greater(pc.utf8_length(text), 19))
+    if long.any():
+        frac = pc.utf8_rpad(pc.utf8_slice_codeunits(text, 20, 26), width=6, padding="0")
+        micros = pc.cast(pc.if_else(pa.array(long), frac, "0"), pa.int64())
+        typed = pc.cast(pc.add(pc.cast(typed, pa.int64()), micros), pa.timestamp("us"))
+    typed = pc.if_else(pa.array(_real_day(typed, text)), typed, null_of(pa.timestamp("us")))
+    extra: dict[str, np.ndarray] = {}
+    if not rest.any():
+        return typed, extra
+    rows = np.flatnonzero(rest)
+    loose = pc.take(text, pa.array(rows))
+    parts = pc.extract_regex(loose, _LOOSE_TS)
+    # an optional group that did not take part in the match is "" (a row that did not match: null)
+    date, hm, sec, frac_s, tz = (pc.fill_null(pc.struct_field(parts, i), "") for i in range(5))
+    has_time = mask(pc.not_equal(hm, ""))
+    base = pc.binary_join_element_wise(date, " ", or_default(hm, "00:00"), ":", or_default(sec, "00"), "")
+    base = pc.if_else(pc.is_valid(parts), base, null_of(pa.string()))
+    l_ts = pc.strptime(base, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+    frac6 = pc.utf8_slice_codeunits(pc.utf8_rpad(frac_s, width=6, padding="0"), 0, 6)
+    micros = pc.cast(frac6, pa.int64()).to_numpy(zero_copy_only=False)
+    tz_text = or_default(tz, "Z")
+    sign = np.where(mask(pc.starts_with(tz_text, "-")), -1, 1)
+    digits = pc.replace_substring(pc.replace_substring(pc.utf8_slice_codeunits(tz_text, 1), ":", ""), "Z", "")
+    hh = int_digits(pc.utf8_slice_codeunits(digits, 0, 2))
+    mm = int_digits(pc.utf8_slice_codeunits(digits, 2, 4))
+    offset_us = sign * (hh * 60 + mm) * 60_000_000
+    value = pc.fill_null(pc.cast(l_ts, pa.int64()), 0).to_numpy(zero_copy_only=False) + micros - offset_us
+    l_typed = pc.cast(pa.array(value, pa.int64()), pa.timestamp("us"))
+    valid = mask(pc.is_valid(l_ts)) & _real_day(l_ts, date)
+    l_typed = pc.if_else(pa.array(valid), l_typed, null_of(pa.timestamp("us")))
+    typed = scatter(n, rows, l_typed, pa.timestamp("us"), typed)
+    date_only = valid & ~has_time
+    precise = valid & mask(pc.greater(pc.utf8_length(frac_s), 6))
+    extra["date_as_timestamp"] = rows_mask(n, rows[date_only])
+    extra["ts_precision"] = rows_mask(n, rows[precise])
+    extra["iso_timestamp"] = rows_mask(n, rows[valid & ~date_only & ~precise])
+    return typed, extra
+
+
+def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
+    typed, extra = parse_timestamps(text)
+    good = mask(pc.is_valid(typed))
+    ok, _ = split_canonical(text, CANONICAL["ts"])
+    out_text = pc.if_else(pa.array(ok & good), text, null_of(pa.string()))
+    fixed = good & ~ok
+    if fixed.any():  # whole seconds written without a fraction
+        micros = pc.fill_null(pc.cast(typed, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        seconds = pc.cast(pa.array(micros // 1_000_000), pa.timestamp("s"))
+        text = pc.if_else(
+            pa.array(micros % 1_000_000 != 0),
+            pc.strftime(typed, format="%Y-%m-%d %H:%M:%S"),
+            pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"),
+        )
+        out_text = pc.if_else(pa.array(fixed), text, out_text)
+    failed = ~good
+    rules = np.where(failed, RULES["ts"], None).astype(object)
+    return out_text, typed, failed, rules, extra
