@@ -4,7 +4,8 @@
     python -m bench all --large         # adds scale 100 (generator, backfill, new day): about 1 h more
     python -m bench all --only demo,new_day --dry-run
 
-Order: generator, staging, demo, warehouse, backfill, new_day, overhead, queries, instance, and with
+Order: generator, staging, demo, warehouse, backfill, new_day, overhead, queries, instance,
+partitions (single run against one run per month), and with
 ``--large`` bi_queries (dashboard and BI-tool queries at scale 100) (the analytics rebuild
 benchmark needs a built database: ``python -m bench analytics --url ...``; the warehouse one
 runs at scale 1). Waits up to ``--wait`` seconds for the 1-minute load average to fall below
@@ -36,6 +37,7 @@ def plan(large: bool) -> list[list[str]]:
         ["overhead", "--scale", "10", "--runs", "3"],
         ["queries", "--scale", "10", "--runs", "3"],
         ["instance", "--scale", "1", "--runs", "3"],
+        ["partitions", "--scales", "1", "--concurrency", "3"],
         # builds its own scale-100 warehouse (~15 min), so only with --large
         *([["bi_queries", "--scale", "100", "--runs", "5"]] if large else []),
     ]

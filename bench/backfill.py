@@ -47,6 +47,10 @@ def generate(scale: float, out: Path) -> dict[str, int]:
     return dict(rep.rows)
 
 
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def one_run(admin: str, export: Path) -> dict[str, float]:
     url = common.create_db(admin, "ecom_bench_backfill")
     data = common.scratch("backfill")
@@ -58,6 +62,7 @@ def one_run(admin: str, export: Path) -> dict[str, float]:
         return {
             "wall": wall,
             "rss": rss,
+            "landing_bytes": _bytes(data / "landing"),
             "run_wall": run_wall,
             "db_bytes": common.db_size(url),
             **out,
@@ -86,6 +91,7 @@ def main(argv: list[str]) -> int:
         export = common.scratch(f"backfill-export-{scale:g}")
         try:
             counts = generate(scale, export)
+            export_bytes = _bytes(export)
             runs = []
             for i in range(args.runs_large if scale >= 100 else args.runs):
                 r = one_run(admin, export)
@@ -101,7 +107,7 @@ def main(argv: list[str]) -> int:
             return common.median([r.get(key, 0.0) for r in runs])
 
         wall = med("wall")
-        target = " (target <= 900 s, <= 2048 MiB)" if scale >= 100 else ""
+        target = {100: " (target <= 300 s, <= 1024 MiB)", 300: " (target <= 900 s)"}.get(int(scale), "")
         rows.append(
             [
                 f"{scale:g}",
@@ -115,6 +121,8 @@ def main(argv: list[str]) -> int:
                 f"{total_rows / wall:,.0f}",
                 f"{max(r['rss'] for r in runs):.0f}",
                 f"{med('db_bytes') / 2**20:,.0f}",
+                f"{export_bytes / 2**20:,.0f}",
+                f"{med('landing_bytes') / 2**20:,.0f} ({med('landing_bytes') / export_bytes:.2f}x)",
                 common.load(),
             ]
         )
@@ -139,6 +147,8 @@ def main(argv: list[str]) -> int:
             "rows/s",
             "peak RSS MiB (max)",
             "database MiB",
+            "export MiB",
+            "landing MiB (x export)",
             "load avg 1/5/15 after",
         ],
         rows,

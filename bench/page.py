@@ -118,6 +118,12 @@ BENCHMARKS = [
         "The same `run_graph` with each kind of Dagster instance storage.",
     ),
     (
+        "partitions",
+        "Partitions side by side",
+        "One single run against one run per month through the run queue (`ecom run --per-month`), "
+        "a fresh database and child process each; per-run walls, and the estimate for a bigger host.",
+    ),
+    (
         "queries",
         "Analytics queries",
         "`EXPLAIN (ANALYZE, BUFFERS)` of every analytics SQL file, full build and new day.",

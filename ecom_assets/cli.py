@@ -4,7 +4,7 @@ Verbs and options here are a public interface (scripts depend on them): extend, 
 
     ecom generate [--scale S] [--seed N] [--out DIR] [--start D] [--end D] [--quiet]
     ecom import DIR [--as-of D] [--quiet]
-    ecom run [--from D] [--to D] [--quiet]
+    ecom run [--from D] [--to D] [--per-month] [--concurrency N] [--quiet]
     ecom demo [--scale S] [--seed N] [--quiet]
     ecom ui [--host H] [--port P] [--open]
     ecom db start|stop|status|url [--reveal]
@@ -102,9 +102,36 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from ecom_assets import runner
 
+    if args.per_month or args.concurrency is not None:
+        return _run_per_month(args)
     summary = runner.run_graph(args.start, args.end, progress_to=_progress(args))
     runner.print_summary(summary)
     return 0 if summary.ok else 1
+
+
+def _run_per_month(args: argparse.Namespace) -> int:
+    from ecom_assets import backfill
+
+    concurrency = args.concurrency or backfill.DEFAULT_CONCURRENCY
+    quiet = getattr(args, "quiet", False)
+    result = backfill.run_per_month(
+        args.start,
+        args.end,
+        concurrency=concurrency,
+        report=None if quiet else (lambda line: print(f"  {line}", flush=True)),
+    )
+    backfill.print_summary(result)
+    return 0 if result.ok else 1
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of runs, 1 or more: {value!r}")
+    return n
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -251,6 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--to", dest="end", type=_date, default=None, help="last day, YYYY-MM-DD (default: the as-of date)"
+    )
+    r.add_argument(
+        "--per-month",
+        dest="per_month",
+        action="store_true",
+        help="one run per month, several at once through Dagster's run queue (the dimensions "
+        "before, the analytics after, once each); the UI lists the runs under the tag ecom/backfill",
+    )
+    r.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="with --per-month (implies it): months running at once (default 3)",
     )
     r.add_argument("--quiet", action="store_true", help=quiet)
     r.set_defaults(func=cmd_run)

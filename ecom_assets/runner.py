@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -152,49 +153,71 @@ def run_url(run_id: str) -> str:
 
 
 def summarise(result: dg.ExecuteInProcessResult, seconds: float, defs: dg.Definitions) -> RunSummary:
+    return summarise_events(
+        result.run_id, result.success, [(result.run_id, result.all_events)], seconds, defs
+    )
+
+
+def summarise_events(
+    run_id: str,
+    success: bool,
+    runs: Sequence[tuple[str, Sequence[dg.DagsterEvent]]],
+    seconds: float,
+    defs: dg.Definitions,
+) -> RunSummary:
+    """One summary of the events of one run, or of several (a per-month backfill, ``backfill.py``).
+
+    A single-run range repeats the same metadata on every partition, so rows are taken once per
+    asset and run, and added up over the runs (each month-run counts its own month).
+    """
     lines: dict[str, AssetLine] = {}
     failed_checks, passed = [], 0
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     blocking = _blocking_checks(defs)
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            mat = event.event_specific_data.materialization
-            key = mat.asset_key.to_user_string()
-            line = lines.setdefault(key, AssetLine(key))
-            md = mat.metadata
-            first_seen = key not in seen
-            seen.add(key)
-            if mat.partition:
-                line.partitions = (
-                    mat.partition
-                    if line.partitions is None
-                    else f"{line.partitions.split('..')[0]}..{mat.partition}"
-                )
-            if not first_seen:
-                continue  # a single-run range repeats the same metadata on every partition
-            if (rows := _int(md.get("dagster/row_count"))) is not None:
-                line.rows = rows
-            if (rej := _int(md.get("rejected_rows"))) is not None:
-                line.rejects = rej
-            if (read := _int(md.get("rows_read"))) is not None:
-                line.read = read
-            for k, v in md.items():
-                if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
-                    line.outputs.append(v.value)
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            ev = event.event_specific_data
-            if ev.passed:
-                passed += 1
-            else:
-                key = ev.asset_key.to_user_string()
-                desc = ev.description or _metadata_text(ev.metadata)
-                failed_checks.append((key, ev.check_name, desc, (ev.asset_key, ev.check_name) in blocking))
-    failed_assets = [
-        e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key
-    ]
-    return RunSummary(
-        result.run_id, result.success, list(lines.values()), failed_assets, failed_checks, passed, seconds
-    )
+    failed_assets: list[str] = []
+    for rid, events in runs:
+        for event in events:
+            if event.event_type_value == "ASSET_MATERIALIZATION":
+                mat = event.event_specific_data.materialization
+                key = mat.asset_key.to_user_string()
+                line = lines.setdefault(key, AssetLine(key))
+                md = mat.metadata
+                first_seen = (key, rid) not in seen
+                seen.add((key, rid))
+                if mat.partition:
+                    line.partitions = _widen(line.partitions, mat.partition)
+                if not first_seen:
+                    continue
+                if (rows := _int(md.get("dagster/row_count"))) is not None:
+                    line.rows = rows + (line.rows or 0)
+                if (rej := _int(md.get("rejected_rows"))) is not None:
+                    line.rejects = rej + (line.rejects or 0)
+                if (read := _int(md.get("rows_read"))) is not None:
+                    line.read = read + (line.read or 0)
+                for k, v in md.items():
+                    if k.endswith("_path") and isinstance(getattr(v, "value", None), str):
+                        line.outputs.append(v.value)
+            elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+                ev = event.event_specific_data
+                if ev.passed:
+                    passed += 1
+                else:
+                    key = ev.asset_key.to_user_string()
+                    desc = ev.description or _metadata_text(ev.metadata)
+                    failed_checks.append(
+                        (key, ev.check_name, desc, (ev.asset_key, ev.check_name) in blocking)
+                    )
+            elif event.event_type_value == "STEP_FAILURE" and event.step_key:
+                failed_assets.append(event.step_key)
+    return RunSummary(run_id, success, list(lines.values()), failed_assets, failed_checks, passed, seconds)
+
+
+def _widen(span: str | None, partition: str) -> str:
+    """``first..last`` of the partitions seen so far, with ``partition`` added."""
+    if span is None:
+        return partition
+    first, _, last = span.partition("..")
+    return f"{min(first, partition)}..{max(last or first, partition)}"
 
 
 def _metadata_text(metadata: dict[str, object], limit: int = 160) -> str:
@@ -216,8 +239,9 @@ def _blocking_checks(defs: dg.Definitions) -> set[tuple[dg.AssetKey, str]]:
     return out
 
 
-def print_summary(summary: RunSummary) -> None:
-    print(f"run {summary.run_id}: {'succeeded' if summary.ok else 'FAILED'} in {summary.seconds:.1f} s")
+def print_summary(summary: RunSummary, run_label: str | None = None, ui_url: str | None = None) -> None:
+    label = run_label or f"run {summary.run_id}"
+    print(f"{label}: {'succeeded' if summary.ok else 'FAILED'} in {summary.seconds:.1f} s")
     width = max([len(a.asset) for a in summary.assets] + [5])
     print(f"  {'asset':<{width}}  {'read':>10}  {'rows':>10}  {'rejects':>8}  partitions")
     for a in sorted(summary.assets, key=lambda a: a.asset):
@@ -237,4 +261,4 @@ def print_summary(summary: RunSummary) -> None:
     outputs = [o for a in summary.assets for o in a.outputs]
     for o in outputs:
         print(f"  output: {o}")
-    print(f"  in the UI: {run_url(summary.run_id)}  (start it with `ecom ui`)")
+    print(f"  in the UI: {ui_url or run_url(summary.run_id)}  (start it with `ecom ui`)")

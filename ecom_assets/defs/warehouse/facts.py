@@ -59,13 +59,25 @@ def _batches(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
+def fact_lock_names(spec: FactSpec, start: dt.date, end: dt.date) -> list[str]:
+    """The advisory lock names of a fact's months in ``[start, end)``: ``"fact_orders:2026-11-01"``."""
+    return [f"{spec.name}:{month.isoformat()}" for month in month_starts(start, end)]
+
+
 def _build_batch(
     conn: psycopg.Connection, config: FactConfig, spec: FactSpec, start: dt.date, end: dt.date
 ) -> tuple[list[dt.date], DayPlan, dict[str, int], tuple[dt.date, dt.date]]:
     """Replace the changed days of ``[start, end)`` and check the range: one transaction."""
     fact = sql.Identifier("warehouse", spec.name)
     date_col = sql.Identifier(spec.date_column)
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (spec.name,))
+    # One advisory lock per month of the batch, not one per table: a run per month (run queue,
+    # ``ecom run --per-month``) builds the same fact for other months side by side. What two
+    # months share is safe without it: their ledger rows (ops.fact_builds) are keyed by day, and
+    # ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent, so two new months attach one
+    # after the other, while a DELETE/INSERT of other months (ROW EXCLUSIVE) does not conflict.
+    # Two runs of the *same* month (a daily run beside a backfill) still serialise here.
+    for name in sorted(fact_lock_names(spec, start, end)):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
     new_months = [m for m in month_starts(start, end) if not partition_exists(conn, spec.name, m)]
     max_change = max_dim_change(conn)
     plan = plan_days(conn, spec, start, end, max_change, config.full_refresh)

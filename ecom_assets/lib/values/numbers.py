@@ -70,6 +70,9 @@ def parse_decimals(text: pa.Array, kind: str, places: int) -> tuple:
 
 def _fits(out_text: pa.Array, typed: pa.Array, failed: np.ndarray, rules: np.ndarray, kind: str) -> tuple:
     """Values with more integer digits than the column's type holds fail (canonical text counted)."""
+    longest = pc.max(pc.binary_length(out_text)).as_py()
+    if longest is None or longest <= INT_DIGITS[kind]:  # no value is long enough to hold too many digits
+        return out_text, typed, failed, rules
     digits = pc.utf8_length(pc.utf8_ltrim(out_text, characters="-"))
     point = pc.find_substring(out_text, ".")
     sign = pc.cast(pc.starts_with(out_text, "-"), pa.int32())

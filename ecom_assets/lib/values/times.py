@@ -26,17 +26,27 @@ _LOOSE_TS = (
 _MIDNIGHT_DATE = rf"^(?P<date>{YMD})[ T]00:00(?::00(?:\.0+)?)?$"
 
 
-def _real_day(ts: pa.Array, written: pa.Array) -> np.ndarray:
-    """True where the parsed day of month equals the written one (strptime rolls 02-30 to 03-02)."""
+def _real_day(ts: pa.Array, written: pa.Array, canonical: np.ndarray | None = None) -> np.ndarray:
+    """True where the parsed day of month equals the written one (strptime rolls 02-30 to 03-02).
+
+    Only a written day of 29-31 can roll over, and on rows known to match the canonical pattern
+    the day is two digits at offset 8: those rows are compared without a regex over the column.
+    """
+    if canonical is not None and canonical.all():
+        day = pc.cast(pc.utf8_slice_codeunits(written, 8, 10), pa.int64())
+        return mask(pc.equal(pc.day(ts), day))
     digits = pc.utf8_slice_codeunits(pc.fill_null(written, ""), 8, 10)
     digits = pc.if_else(pc.match_substring_regex(digits, r"^\d\d$"), digits, "00")
     day = pc.cast(digits, pa.int64())
     return mask(pc.equal(pc.day(ts), day))
 
 
-def _parse_date(text: pa.Array) -> pa.Array:
+def _parse_date(text: pa.Array, canonical: bool = False) -> pa.Array:
+    """``YYYY-MM-DD`` text -> date32 (null where not a real day); ``canonical``: every present
+    value is known to match the canonical pattern."""
     ts = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    return pc.if_else(pa.array(_real_day(ts, text)), pc.cast(ts, pa.date32()), null_of(pa.date32()))
+    known = np.ones(len(text), dtype=bool) if canonical else None
+    return pc.if_else(pa.array(_real_day(ts, text, known)), pc.cast(ts, pa.date32()), null_of(pa.date32()))
 
 
 def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
@@ -51,7 +61,7 @@ def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
             extra["date_with_time"] = is_mid
         ok = ok | is_mid
     cand = pc.if_else(pa.array(ok), day_text, null_of(pa.string()))
-    typed = _parse_date(cand)
+    typed = _parse_date(cand, canonical=True)  # canonical, or the date of a canonical midnight
     good = mask(pc.is_valid(typed))
     failed = ~good
     rules = np.where(failed, RULES["date"], None).astype(object)
@@ -60,6 +70,12 @@ def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
 
 def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """Timestamps in any accepted spelling -> timestamp[us] in UTC (null where not one)."""
+    typed, extra, _ = _timestamps(text)
+    return typed, extra
+
+
+def _timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
+    """``parse_timestamps`` and the rows in the canonical spelling."""
     n = len(text)
     ok, rest = split_canonical(text, CANONICAL["ts"])
     head = pc.utf8_slice_codeunits(text, 0, 19)
@@ -70,10 +86,11 @@ def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
         frac = pc.utf8_rpad(pc.utf8_slice_codeunits(text, 20, 26), width=6, padding="0")
         micros = pc.cast(pc.if_else(pa.array(long), frac, "0"), pa.int64())
         typed = pc.cast(pc.add(pc.cast(typed, pa.int64()), micros), pa.timestamp("us"))
-    typed = pc.if_else(pa.array(_real_day(typed, text)), typed, null_of(pa.timestamp("us")))
+    present = ok | rest
+    typed = pc.if_else(pa.array(_real_day(typed, text, ok | ~present)), typed, null_of(pa.timestamp("us")))
     extra: dict[str, np.ndarray] = {}
     if not rest.any():
-        return typed, extra
+        return typed, extra, ok
     rows = np.flatnonzero(rest)
     loose = pc.take(text, pa.array(rows))
     parts = pc.extract_regex(loose, _LOOSE_TS)
@@ -101,13 +118,12 @@ def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
     extra["date_as_timestamp"] = rows_mask(n, rows[date_only])
     extra["ts_precision"] = rows_mask(n, rows[precise])
     extra["iso_timestamp"] = rows_mask(n, rows[valid & ~date_only & ~precise])
-    return typed, extra
+    return typed, extra, ok
 
 
 def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
-    typed, extra = parse_timestamps(text)
+    typed, extra, ok = _timestamps(text)
     good = mask(pc.is_valid(typed))
-    ok, _ = split_canonical(text, CANONICAL["ts"])
     out_text = pc.if_else(pa.array(ok & good), text, null_of(pa.string()))
     fixed = good & ~ok
     if fixed.any():  # whole seconds written without a fraction

@@ -1,21 +1,26 @@
 -- Checks of fact_clickstream over the window [%(start)s, %(end)s): one row of counts.
 -- Anonymous events carry NULL keys: they resolve to nothing by design and are not counted.
-WITH f AS (
-    SELECT * FROM warehouse.fact_clickstream
-    WHERE event_date >= %(start)s AND event_date < %(end)s
+-- One pass over the window's facts, each joined once to its customer and product versions (their
+-- primary keys), and one over the staged rows.
+WITH facts AS (
+    SELECT
+        count(*) AS fact_rows,
+        count(*) FILTER (
+            WHERE (f.customer_sk IS NOT NULL AND c.customer_sk IS NULL)
+               OR (f.product_sk IS NOT NULL AND p.product_sk IS NULL)
+        ) AS unresolved_keys,
+        count(*) FILTER (WHERE f.customer_sk = -1) AS unknown_customers,
+        count(*) FILTER (WHERE f.product_sk = -1) AS unknown_products,
+        count(*) FILTER (WHERE f.duration_seconds < 0) AS negative_values
+    FROM warehouse.fact_clickstream f
+    LEFT JOIN warehouse.dim_customers c ON c.customer_sk = f.customer_sk
+    LEFT JOIN warehouse.dim_products p ON p.product_sk = f.product_sk
+    WHERE f.event_date >= %(start)s AND f.event_date < %(end)s
+), staged AS (
+    SELECT count(*) AS staged_rows, count(DISTINCT event_id) AS staged_keys
+    FROM staging.clickstream
+    WHERE _day >= %(start)s AND _day < %(end)s
 )
-SELECT
-    (SELECT count(*) FROM f) AS fact_rows,
-    (SELECT count(*) FROM staging.clickstream
-      WHERE _day >= %(start)s AND _day < %(end)s) AS staged_rows,
-    (SELECT count(DISTINCT event_id) FROM staging.clickstream
-      WHERE _day >= %(start)s AND _day < %(end)s) AS staged_keys,
-    (SELECT count(*) FROM f
-      WHERE (customer_sk IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM warehouse.dim_customers c WHERE c.customer_sk = f.customer_sk))
-         OR (product_sk IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM warehouse.dim_products p WHERE p.product_sk = f.product_sk)))
-        AS unresolved_keys,
-    (SELECT count(*) FROM f WHERE customer_sk = -1) AS unknown_customers,
-    (SELECT count(*) FROM f WHERE product_sk = -1) AS unknown_products,
-    (SELECT count(*) FROM f WHERE duration_seconds < 0) AS negative_values;
+SELECT facts.fact_rows, staged.staged_rows, staged.staged_keys, facts.unresolved_keys,
+       facts.unknown_customers, facts.unknown_products, facts.negative_values
+FROM facts, staged;

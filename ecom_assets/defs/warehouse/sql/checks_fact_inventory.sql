@@ -1,19 +1,23 @@
 -- Checks of fact_inventory over the window [%(start)s, %(end)s): one row of counts.
-WITH f AS (
-    SELECT * FROM warehouse.fact_inventory
-    WHERE snapshot_date >= %(start)s AND snapshot_date < %(end)s
+-- One pass over the window's facts, each joined once to its product version (its primary key),
+-- and one over the staged rows.
+WITH facts AS (
+    SELECT
+        count(*) AS fact_rows,
+        count(*) FILTER (WHERE p.product_sk IS NULL) AS unresolved_keys,
+        count(*) FILTER (WHERE f.product_sk = -1) AS unknown_products,
+        count(*) FILTER (
+            WHERE f.current_stock < 0 OR f.reserved_stock < 0 OR f.reorder_point < 0 OR f.max_stock < 0
+        ) AS negative_values
+    FROM warehouse.fact_inventory f
+    LEFT JOIN warehouse.dim_products p ON p.product_sk = f.product_sk
+    WHERE f.snapshot_date >= %(start)s AND f.snapshot_date < %(end)s
+), staged AS (
+    SELECT count(*) AS staged_rows,
+           count(DISTINCT (inventory_id, coalesce(snapshot_date, _day))) AS staged_keys
+    FROM staging.inventory
+    WHERE _day >= %(start)s AND _day < %(end)s
 )
-SELECT
-    (SELECT count(*) FROM f) AS fact_rows,
-    (SELECT count(*) FROM staging.inventory
-      WHERE _day >= %(start)s AND _day < %(end)s) AS staged_rows,
-    (SELECT count(*) FROM (SELECT DISTINCT inventory_id, coalesce(snapshot_date, _day)
-                           FROM staging.inventory
-                           WHERE _day >= %(start)s AND _day < %(end)s) k) AS staged_keys,
-    (SELECT count(*) FROM f
-      WHERE NOT EXISTS (SELECT 1 FROM warehouse.dim_products p WHERE p.product_sk = f.product_sk))
-        AS unresolved_keys,
-    (SELECT count(*) FROM f WHERE product_sk = -1) AS unknown_products,
-    (SELECT count(*) FROM f
-      WHERE current_stock < 0 OR reserved_stock < 0 OR reorder_point < 0 OR max_stock < 0)
-        AS negative_values;
+SELECT facts.fact_rows, staged.staged_rows, staged.staged_keys, facts.unresolved_keys,
+       facts.unknown_products, facts.negative_values
+FROM facts, staged;
