@@ -169,7 +169,10 @@ def run_per_month(
     if instance is None:
         instance = queued_instance(concurrency)
     backfill_id = uuid.uuid4().hex[:8]
-    base_tags = {**(tags or {}), BACKFILL_TAG: backfill_id}
+    from ecom_assets.defs.run_values import as_of_tags
+
+    # the as-of date travels with every run of the backfill (defs/run_values.py)
+    base_tags = {**as_of_tags(last), **(tags or {}), BACKFILL_TAG: backfill_id}
     log_level = os.environ.get("ECOM_LOG_LEVEL", "WARNING").upper()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     target = ModuleTarget(module_name=CODE_MODULE, attribute=None, working_directory=None, location_name=None)
