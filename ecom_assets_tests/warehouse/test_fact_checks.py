@@ -11,7 +11,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from ecom_assets.defs.warehouse.common import fetch_one
+from ecom_assets.defs.warehouse.common import SQL
 from ecom_assets_tests.warehouse.helpers import (
     D,
     click,
@@ -118,7 +118,7 @@ def built(admin_url: str) -> str:
 
 
 def _counts(conn: psycopg.Connection, fact: str) -> dict[str, int]:
-    return {k: int(v) for k, v in fetch_one(conn, f"checks_{fact}.sql", WINDOW).items()}
+    return {k: int(v) for k, v in SQL.one(conn, f"checks_{fact}.sql", WINDOW).items()}
 
 
 @pytest.mark.parametrize(("fact", "fault", "moved"), FAULTS, ids=[f"{f}:{m or 'none'}" for f, _, m in FAULTS])
