@@ -133,7 +133,7 @@ def test_problem_counts_hold_one_facts_partitions_at_a_time(fresh_db_url: str) -
 
     prepare(fresh_db_url)
     ensure_warehouse(PostgresResource(database_url=fresh_db_url))
-    text = (report.SQL_DIR / "data_problems.sql").read_text(encoding="utf-8")
+    text = report.tables.SQL.text("data_problems")
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     statements = [s.strip() for s in body.split(";") if s.strip()]
     with psycopg.connect(fresh_db_url) as conn:
