@@ -260,3 +260,27 @@ def table_checksum(conn: psycopg.Connection, table: str, order_by: str | None = 
         )
     ).fetchone()
     return row[0]
+
+
+# A table whose rows grew by more than this share since its statistics were taken is analyzed
+# by the step that loaded it (see analyze_if_stale).
+STALE_SHARE = 0.2
+
+
+def analyze_if_stale(conn: psycopg.Connection, table: str, rows_added: int) -> bool:
+    """``ANALYZE`` a table the caller just loaded when its statistics are missing or now cover
+    less than ``1 - STALE_SHARE`` of it, inside the caller's transaction (ANALYZE counts the
+    transaction's own new rows). Autovacuum would get there, but only after the next statements
+    were planned with no statistics: a month of clickstream read from a never-analyzed staging
+    table was estimated at 200 rows, so its fact build hashed the 800k events and probed them
+    with the customer dimension (7.6 s) instead of the other way round (5.5 s). A new day adds a
+    sliver to a big table and costs nothing here; returns whether it analyzed."""
+    if rows_added <= 0:
+        return False
+    reltuples = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()[
+        0
+    ]
+    if reltuples >= 0 and rows_added <= STALE_SHARE * reltuples:
+        return False
+    conn.execute(sql.SQL("ANALYZE {}").format(table_identifier(table)))
+    return True

@@ -271,4 +271,5 @@ def load_days(
     for s in per_day:
         stats.add(s)
     _upsert_ledger(conn, src.name, per_day)
+    postgres.analyze_if_stale(conn, f"staging.{src.name}", stats.rows_staged)
     return stats

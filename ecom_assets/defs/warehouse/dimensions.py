@@ -84,6 +84,7 @@ def build_dimension(
             for statement in postgres.split_sql(spec.build_sql().as_string(conn)):
                 conn.execute(statement)
             changes = SQL.run(conn, "dim_changes.sql", {"dim_name": spec.name}, dim=dim, key=key)
+            postgres.analyze_if_stale(conn, f"warehouse.{spec.name}", changes)
             if fp["fingerprint"] is None:
                 conn.execute("DELETE FROM ops.dim_builds WHERE table_name = %s", (spec.name,))
             else:

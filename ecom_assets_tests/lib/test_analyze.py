@@ -1,0 +1,29 @@
+"""A loaded table gets statistics in the loading transaction when it has none or outgrew them."""
+
+from __future__ import annotations
+
+import psycopg
+
+from ecom_assets.lib import postgres
+
+
+def _reltuples(conn: psycopg.Connection) -> float:
+    return conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'public.loaded'::regclass").fetchone()[0]
+
+
+def test_analyzes_when_missing_or_outgrown_not_for_a_sliver(fresh_db_url: str) -> None:
+    with psycopg.connect(fresh_db_url) as conn:
+        conn.execute("CREATE TABLE public.loaded (id int)")
+        conn.commit()
+        assert _reltuples(conn) == -1  # never analyzed
+        conn.execute("INSERT INTO public.loaded SELECT g FROM generate_series(1, 10000) g")
+        assert postgres.analyze_if_stale(conn, "public.loaded", 10_000)
+        assert _reltuples(conn) == 10_000  # the transaction's own rows count
+        conn.commit()
+        conn.execute("INSERT INTO public.loaded SELECT g FROM generate_series(1, 1000) g")
+        assert not postgres.analyze_if_stale(conn, "public.loaded", 1_000)  # 10 %: a new day
+        assert _reltuples(conn) == 10_000
+        conn.execute("INSERT INTO public.loaded SELECT g FROM generate_series(1, 5000) g")
+        assert postgres.analyze_if_stale(conn, "public.loaded", 5_000)  # 50 % more: a backfill
+        assert _reltuples(conn) == 16_000
+        assert not postgres.analyze_if_stale(conn, "public.loaded", 0)
