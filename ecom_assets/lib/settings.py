@@ -18,6 +18,7 @@ ENV_EMBEDDED_DIR = "ECOM_EMBEDDED_PG_DIR"
 ENV_START_DATE = "ECOM_START_DATE"
 ENV_WORK_MEM = "ECOM_PG_WORK_MEM"
 ENV_JIT = "ECOM_PG_JIT"
+ENV_PG_SESSIONS = "ECOM_PG_SESSIONS"
 ENV_UI_URL = "ECOM_UI_URL"
 ENV_RUN_DEADLINE = "ECOM_RUN_DEADLINE"
 
@@ -82,6 +83,20 @@ def jit() -> str | None:
     if value and value not in ("on", "off"):
         raise ValueError(f"{ENV_JIT}={value!r}: expected on, off or empty (the server's setting)")
     return value or None
+
+
+def pg_sessions() -> int:
+    """How many PostgreSQL sessions a fact build of several months uses side by side
+    (``ECOM_PG_SESSIONS``; default the machine's cores, at most 4; 1 builds month after month).
+
+    An INSERT ... SELECT runs on one core of the server whatever its size (PostgreSQL plans no
+    parallel workers for it), so a backfill's fact builds left every other core idle."""
+    raw = os.environ.get(ENV_PG_SESSIONS, "").strip()
+    if not raw:
+        return max(1, min(4, os.cpu_count() or 1))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{ENV_PG_SESSIONS}={raw!r}: expected a whole number >= 1")
+    return int(raw)
 
 
 def ui_url() -> str:

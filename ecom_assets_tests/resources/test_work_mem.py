@@ -70,3 +70,16 @@ def test_invalid_jit_names_the_variable(db_url: str, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(settings.ENV_JIT, "maybe")
     with pytest.raises(ValueError, match="ECOM_PG_JIT='maybe'"):
         _jit(db_url)
+
+
+def test_pg_sessions_default_and_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv(settings.ENV_PG_SESSIONS, raising=False)
+    assert settings.pg_sessions() == max(1, min(4, os.cpu_count() or 1))
+    monkeypatch.setenv(settings.ENV_PG_SESSIONS, "3")
+    assert settings.pg_sessions() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(settings.ENV_PG_SESSIONS, bad)
+        with pytest.raises(ValueError, match="ECOM_PG_SESSIONS"):
+            settings.pg_sessions()

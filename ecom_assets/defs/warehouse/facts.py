@@ -1,10 +1,12 @@
 """Fact assets: monthly-partitioned facts that mirror PostgreSQL month partitions.
 
-A run over a window rebuilds only the days whose input changed (``planning.py``), a year of months
-per transaction, and checks the window; the check results travel with the materialization.
+A run over a window rebuilds only the days whose input changed (``planning.py``), in batches of
+months, each one transaction, built by ``ECOM_PG_SESSIONS`` sessions side by side, and checks the
+window; the check results travel with the materialization.
 """
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 import psycopg
@@ -26,6 +28,7 @@ from ecom_assets.defs.warehouse.planning import (
     plan_days,
 )
 from ecom_assets.defs.warehouse.specs import FACTS, FactSpec
+from ecom_assets.lib import settings
 
 
 class FactConfig(dg.Config):
@@ -46,15 +49,19 @@ class FactConfig(dg.Config):
 # pg_locks), against 6,400 lock slots in all on a stock PostgreSQL (max_locks_per_transaction 64 x
 # max_connections 100). A batch holds about 25 locks per month. A failure keeps the batches already
 # committed: their days are in the ledger, so the next run starts where this one stopped.
+# With several sessions (settings.pg_sessions) the batches are single months, built side by side
+# by a pool of sessions: months share nothing a transaction writes (their days, their ledger rows,
+# their partition), and what they share is locked so that they do not wait on each other for long
+# (see _build_batch). Measured on the scale-100 history (13 months): see docs/SCALING.md.
 BATCH_MONTHS = 12
 
 
-def _batches(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+def _batches(start: dt.date, end: dt.date, size: int = BATCH_MONTHS) -> list[tuple[dt.date, dt.date]]:
     months = month_starts(start, end)
     out = []
-    for i in range(0, len(months), BATCH_MONTHS):
+    for i in range(0, len(months), size):
         first = max(months[i], start)
-        after = months[i + BATCH_MONTHS] if i + BATCH_MONTHS < len(months) else end
+        after = months[i + size] if i + size < len(months) else end
         out.append((first, min(after, end)))
     return out
 
@@ -104,7 +111,6 @@ def _build_batch(
         fact=fact,
         date_col=date_col,
     )
-    advance_ledger(conn, spec, start, end, max_change)
     checked = (start, end)
     if not config.check_window:
         checked = (end, end) if not built_days else (min(built_days), max(built_days) + dt.timedelta(days=1))
@@ -115,7 +121,9 @@ def _build_batch(
 def build_fact(
     context: dg.AssetExecutionContext, config: FactConfig, warehouse: PostgresResource, spec: FactSpec
 ) -> dg.MaterializeResult:
-    """Replace the changed days of the window and check it, a batch of months per transaction."""
+    """Replace the changed days of the window and check it, a batch of months per transaction, the
+    batches on ``ECOM_PG_SESSIONS`` sessions side by side; then advance the ledger marks of the
+    days outside the window (planning.advance_ledger) once."""
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
     ensure_warehouse(warehouse)
@@ -123,9 +131,19 @@ def build_fact(
     plan = DayPlan([], [], [], 0, 0)
     counts: dict[str, int] = {}
     checked: list[tuple[dt.date, dt.date]] = []
-    for b_start, b_end in _batches(start, end):
+    sessions = settings.pg_sessions()
+    batches = _batches(start, end, 1 if sessions > 1 else BATCH_MONTHS)
+
+    def build(batch: tuple[dt.date, dt.date]) -> tuple:
         with warehouse.get_connection() as conn:
-            days, part, batch_counts, batch_checked = _build_batch(conn, config, spec, b_start, b_end)
+            return _build_batch(conn, config, spec, *batch)
+
+    if sessions > 1 and len(batches) > 1:
+        with ThreadPoolExecutor(max_workers=min(sessions, len(batches))) as pool:
+            results = list(pool.map(build, batches))
+    else:
+        results = [build(b) for b in batches]
+    for days, part, batch_counts, batch_checked in results:
         built_days += days
         plan.gone += part.gone
         plan.skipped += part.skipped
@@ -133,6 +151,10 @@ def build_fact(
         counts = {k: counts.get(k, 0) + int(v or 0) for k, v in batch_counts.items()}
         if batch_checked[0] < batch_checked[1]:
             checked.append(batch_checked)
+    built_days.sort()
+    with warehouse.get_connection() as conn:  # after every batch: one transaction, not one per month
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{spec.name}:advance",))
+        advance_ledger(conn, spec, start, end, max_dim_change(conn))
     bounds = {"start": start, "end": end}
     checked_range = (min(c[0] for c in checked), max(c[1] for c in checked)) if checked else (end, end)
     window_meta = {
