@@ -79,3 +79,30 @@ def test_months_side_by_side_build_what_one_session_builds(
     assert one == three
     assert "fact_orders_2026_04" in one[0] and len(one[1]["ledger"]) == 3 * 3 * len(MONTHS)
     assert [c[2] for c in one[2]] == [3 * len(MONTHS)] * 2  # every month's rows checked
+
+
+def test_new_partitions_carry_the_parents_indexes_each_attached_once(wh_url: str) -> None:
+    """A month partition builds its keys and indexes before ATTACH, which adopts them: exactly one
+    index per index of the parent, each attached to it, and the primary key as a constraint."""
+    _stage(wh_url)
+    materialize_dims(wh_url)
+    assert materialize_facts(wh_url, "2026-02-01").success
+    with psycopg.connect(wh_url) as conn:
+        for fact in ("fact_orders", "fact_order_items", "fact_clickstream", "fact_inventory"):
+            child = f"warehouse.{fact}_2026_02"
+            parent_indexes = conn.execute(
+                "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", (f"warehouse.{fact}",)
+            ).fetchone()[0]
+            child_indexes, attached = conn.execute(
+                "SELECT count(*), count(h.inhparent) FROM pg_index i "
+                "LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid WHERE i.indrelid = %s::regclass",
+                (child,),
+            ).fetchone()
+            keys = conn.execute(
+                "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", (child,)
+            ).fetchone()[0]
+            assert parent_indexes >= 4 and (child_indexes, attached, keys) == (
+                parent_indexes,
+                parent_indexes,
+                1,
+            )
