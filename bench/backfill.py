@@ -134,7 +134,8 @@ def main(argv: list[str]) -> int:
                 f"**{wall:.1f}**{target}",
                 common.fmt([r["wall"] for r in runs]),
                 f"{total_rows / wall:,.0f}",
-                f"{max(r['rss'] for r in runs):.0f}",
+                f"{max(r['rss'] for r in runs):.0f} ({max(r.get('rss_import', 0) for r in runs):.0f} / "
+                f"{max(r.get('rss_run', 0) for r in runs):.0f})",
                 f"{med('db_bytes') / 2**20:,.0f}",
                 f"{export_bytes / 2**20:,.0f}",
                 f"{med('landing_bytes') / 2**20:,.0f} ({med('landing_bytes') / export_bytes:.2f}x)",
@@ -160,7 +161,7 @@ def main(argv: list[str]) -> int:
             "import + run s (child wall, median)",
             "runs s",
             "rows/s",
-            "peak RSS MiB (max)",
+            "peak RSS MiB, max (import / run)",
             "database MiB",
             "export MiB",
             "landing MiB (x export)",
@@ -171,8 +172,8 @@ def main(argv: list[str]) -> int:
     body += "\n\nStep time per layer inside the run (median s, sum of step durations) and Dagster's own time in the run:\n\n"
     body += report.table(["scale", *LAYERS, "Dagster (run wall - steps)"], layer_rows)
     body += (
-        "\n\nEach run: fresh database and data dir, one child process (interpreter start and imports "
-        "included in its wall time); the export is generated once per scale, untimed. 2-core machine shared with "
+        "\n\nEach run: fresh database and data dir, two child processes one after the other, "
+        "`ecom import` then `ecom run` (interpreter start and imports included in their wall times); the export is generated once per scale, untimed. 2-core machine shared with "
         "other sessions: see the load average."
     )
     if args.no_append:
