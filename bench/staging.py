@@ -221,7 +221,7 @@ def main(argv: list[str]) -> int:
                     "1.00",
                 ],
                 [
-                    "staging.load_days (parse + pandera + COPY)",
+                    "staging.load_days (parse, vectorised contract rules, rejects, COPY)",
                     f"{args.rows:,}",
                     f"{stage_s:.2f}",
                     _fmt(stage_all),
