@@ -159,7 +159,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # through the month in progress: no partition is left missing in the UI
     summary = runner.run_graph(end=dt.date.today(), progress_to=progress)
     runner.print_summary(summary)
-    print("\nnext: `ecom ui` opens the UI on these runs and this data")
+    print(f"\nnext: `{runner.ecom_command()} ui` opens the UI on these runs and this data")
     return 0 if summary.ok else 1
 
 

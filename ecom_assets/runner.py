@@ -261,4 +261,19 @@ def print_summary(summary: RunSummary, run_label: str | None = None, ui_url: str
     outputs = [o for a in summary.assets for o in a.outputs]
     for o in outputs:
         print(f"  output: {o}")
-    print(f"  in the UI: {ui_url or run_url(summary.run_id)}  (start it with `ecom ui`)")
+    print(f"  in the UI: {ui_url or run_url(summary.run_id)}  (start it with `{ecom_command()} ui`)")
+
+
+def ecom_command() -> str:
+    """How the user's shell reaches this same ``ecom``: ``ecom`` when that is on PATH, else its
+    path (after ``./dev demo`` it is ``.venv/bin/ecom``: a hint copied as printed then works)."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.argv[0])
+    found = shutil.which("ecom")
+    if exe.name != "ecom" or (found and Path(found).resolve() == exe.resolve()):
+        return "ecom"
+    path = os.path.relpath(os.path.abspath(exe))
+    return os.path.abspath(exe) if path.startswith("..") else path
