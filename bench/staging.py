@@ -28,13 +28,14 @@ from bench import report
 from ecom_assets.defs.raw import importer
 from ecom_assets.defs.staging import ddl as staging_ddl
 from ecom_assets.defs.staging import load as staging
+from ecom_assets.lib import landing
 from ecom_assets.lib.contracts import SOURCE_TABLES
 
 DAY = dt.date(2025, 10, 1)
 
 
 def orders_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A landed orders day file of ``rows`` clean rows (money identities hold to the cent)."""
+    """An orders export of ``rows`` clean rows on one day (money identities hold to the cent)."""
     rng = np.random.default_rng(seed)
     ids = np.arange(1, rows + 1)
     cents = rng.integers(1_000, 200_000, rows)
@@ -66,8 +67,6 @@ def orders_csv(path: Path, rows: int, seed: int = 7) -> None:
             "delivery_date": pa.array([(DAY + dt.timedelta(days=4)).isoformat()] * rows),
             "created_at": stamps,
             "updated_at": stamps,
-            "_source_file": pa.array(["orders.csv"] * rows),
-            "_source_line": pa.array(ids + 1),
         }
     )
     pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
@@ -174,16 +173,24 @@ def main(argv: list[str]) -> int:
     url = _db(args.url)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "orders"
-            folder.mkdir()
-            path = folder / f"{DAY.isoformat()}.csv"
+            export = Path(tmp) / "export"
+            export.mkdir()
+            path = export / "orders.csv"
             orders_csv(path, args.rows)
             size = path.stat().st_size
-            cols = SOURCE_TABLES["orders"].columns + ["_source_file", "_source_line"]
+            root = Path(tmp) / "landing"  # landed as `ecom import` does (untimed): what staging reads
+            importer.import_export(export, as_of=DAY, landing_root=root)
+            days = landing.landed_files("orders", root)
+            cols = SOURCE_TABLES["orders"].columns
             with psycopg.connect(url, autocommit=True) as conn:
                 staging_ddl.ensure_staging_tables(conn)
                 conn.execute("CREATE TABLE staging.orders_psql (LIKE staging.orders INCLUDING ALL)")
-                conn.execute("ALTER TABLE staging.orders_psql ALTER COLUMN _day SET DEFAULT '2025-10-01'")
+                for col, value in (
+                    ("_day", "'2025-10-01'"),
+                    ("_source_file", "'orders.csv'"),
+                    ("_source_line", "0"),
+                ):
+                    conn.execute(f"ALTER TABLE staging.orders_psql ALTER COLUMN {col} SET DEFAULT {value}")
 
                 def psql_reset() -> None:
                     conn.execute("TRUNCATE staging.orders_psql")
@@ -198,7 +205,7 @@ def main(argv: list[str]) -> int:
 
                 def stage() -> None:
                     with conn.transaction():
-                        stats = staging.load_days(conn, "orders", {DAY: path})
+                        stats = staging.load_days(conn, "orders", days)
                     assert stats.rows_staged == args.rows, stats
 
                 # interleaved, so both methods see the same machine (others share these cores)
@@ -231,7 +238,8 @@ def main(argv: list[str]) -> int:
             ],
         )
         body += (
-            f"\n\nOne landed orders day file of {size / 2**20:.0f} MiB, into tables with the same "
+            f"\n\nOne orders day of {size / 2**20:.0f} MiB of CSV: `psql \\copy` of the CSV against the "
+            "staging load of the same rows as `ecom import` landed them (Parquet), into tables with the same "
             "columns and indexes; runs interleaved, ratio = median of the per-pair ratios; "
             f"machine load average at the end {os.getloadavg()[0]:.1f}; target ratio >= 0.70."
         )

@@ -2,37 +2,52 @@
 
 Layout (written by ``ecom import``, which the generator's demo path calls too)::
 
-    landing/<event table>/<YYYY-MM-DD>.parquet  one file per day: orders, order_items, clickstream, inventory
-    landing/<dimension>/<YYYY-MM-DD>.parquet    one file per export (all versions it holds): customers, ...
-    landing/_as_of                              the as-of date of the landed data (DATA_CONTRACT.md)
-    landing/_last_import.json                   what the last import found (warnings, rejects by class)
+    landing/<event table>/<YYYY-MM>.parquet      one file per month, one row group per day: orders,
+                                                 order_items, clickstream, inventory
+    landing/<dimension>/<YYYY-MM-DD>.parquet     one file per export (all versions it holds): customers, ...
+    landing/_as_of                               the as-of date of the landed data (DATA_CONTRACT.md)
+    landing/_last_import.json                    what the last import found (warnings, rejects by class)
 
 A landed file holds the export's columns as text, exactly as read, plus ``_source_file`` and
 ``_source_line`` (the export file and line each row came from, so a reject names the user's own
-line) and, on a line the importer could not split into fields, ``_fault`` / ``_fault_rule`` /
-``_fault_column`` / ``_raw`` (its class, rule, column and escaped bytes; staging rejects it).
-Why Parquet with zstd: the landed text takes about a quarter of the CSV's bytes, and staging reads
-it column by column without parsing CSV a second time (docs/BENCHMARKS.md). Day files written as
-CSV (an older landing zone, or files put there by hand) are read too: CSV wins over nothing, a
-``.parquet`` file of the same day wins over a ``.csv``.
+line) and ``_fault`` / ``_fault_rule`` / ``_fault_column`` / ``_raw`` (set on a line the importer
+could not split into fields: its class, rule, column and escaped bytes; staging rejects it).
+
+Why Parquet with zstd: the landed text takes about a tenth of the CSV's bytes, and staging reads
+it column by column without parsing CSV a second time. Why a month per file with a row group per
+day: the pipeline still works per day (a new day is loaded alone, an unchanged day is skipped),
+but reading or writing a Parquet file costs about a millisecond whatever its size, and a day of a
+small shop is a few hundred rows: 400 day files took longer to open than to load (issue 14,
+docs/BENCHMARKS.md). The footer of a month file maps each day to its row groups, its row count
+and a digest of its content, so staging knows what changed without reading the data.
+
+Older landing zones are read too: day files ``<YYYY-MM-DD>.parquet`` or ``.csv`` (an earlier
+importer's, or files put there by hand). A month file wins over day files of the same day, a
+day's ``.parquet`` over its ``.csv``; the next import of that month folds them into its month file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecom_assets.lib import settings
+from ecom_assets.lib.csv_text import UnreadableFile
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(parquet|csv)$")
+MONTH_FILE = re.compile(r"^(\d{4}-\d{2})\.parquet$")
+DAYS_KEY = "ecom.days"  # footer key of a month file: its days, row groups, rows and digests
+ROW_GROUP_ROWS = 65_536  # rows per row group of a month file (days are runs of rows in it)
 AS_OF_FILE = "_as_of"
 LAST_IMPORT_FILE = "_last_import.json"
 ROW_COUNTS_FILE = ".row_counts.json"
@@ -53,21 +68,120 @@ def table_dir(table: str, root: Path | None = None) -> Path:
 
 
 def day_file(table: str, day: dt.date, root: Path | None = None) -> Path:
-    """Where the importer lands a table's day."""
+    """Where the importer lands a dimension export (and where an older landing zone kept a day)."""
     return table_dir(table, root) / f"{day.isoformat()}.parquet"
 
 
-def landed_files(table: str, root: Path | None = None) -> dict[dt.date, Path]:
-    """The landed files of a table by day, oldest first (a day's .parquet over its .csv)."""
+def month_file(table: str, day: dt.date, root: Path | None = None) -> Path:
+    """The month file that holds an event table's ``day``."""
+    return table_dir(table, root) / f"{day.strftime('%Y-%m')}.parquet"
+
+
+@dataclass(frozen=True)
+class LandedDay:
+    """One landed day of a table: a whole day file, or a run of rows of a month file."""
+
+    day: dt.date
+    path: Path
+    offset: int | None = None  # its first row in the month file; None: the whole file is the day
+    rows: int | None = None  # None: a CSV day file, not counted yet
+    digest: str | None = None  # content digest recorded at import (month files)
+    group_rows: int = ROW_GROUP_ROWS  # rows per row group of its month file
+
+    def read(self) -> pa.Table:
+        """The day's rows (Parquet only; a CSV day file goes through the tolerant reader)."""
+        if self.offset is None:
+            return read_day(self.path)
+        return read_rows(self.path, self.offset, self.rows or 0, self.group_rows)
+
+
+def read_rows(path: Path, offset: int, rows: int, group_rows: int) -> pa.Table:
+    """Rows ``[offset, offset + rows)`` of a month file: only the row groups that hold them."""
+    f = pq.ParquetFile(path)
+    if rows <= 0:
+        return f.schema_arrow.empty_table()
+    first, last = offset // group_rows, (offset + rows - 1) // group_rows
+    data = f.read_row_groups(list(range(first, last + 1)))
+    return data.slice(offset - first * group_rows, rows)
+
+
+class MonthReader:
+    """Reads the days of one month file in order, decoding each row group once."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = pq.ParquetFile(path)
+        self._cached: tuple[int, pa.Table] | None = None
+
+    def _group(self, i: int) -> pa.Table:
+        if self._cached is None or self._cached[0] != i:
+            self._cached = (i, self._file.read_row_group(i))
+        return self._cached[1]
+
+    def read(self, d: LandedDay) -> pa.Table:
+        rows = d.rows or 0
+        if rows <= 0 or d.offset is None:
+            return self._file.schema_arrow.empty_table() if d.offset is not None else d.read()
+        parts = []
+        first, last = d.offset // d.group_rows, (d.offset + rows - 1) // d.group_rows
+        for i in range(first, last + 1):
+            start = max(d.offset, i * d.group_rows) - i * d.group_rows
+            end = min(d.offset + rows, (i + 1) * d.group_rows) - i * d.group_rows
+            parts.append(self._group(i).slice(start, end - start))
+        return pa.concat_tables(parts)
+
+
+def month_days(path: Path) -> list[LandedDay]:
+    """The days a month file holds, from its footer."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+        footer = json.loads((meta.metadata or {})[DAYS_KEY.encode()])
+        group_rows, entries = int(footer["group_rows"]), footer["days"]
+    except (pa.ArrowInvalid, OSError, KeyError, ValueError, TypeError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else f"no {DAYS_KEY} in its footer"
+        raise UnreadableFile(
+            f"{path.parent.name}/{path.name}: not a readable landed file ({why}); import the export again"
+        ) from None
+    return [
+        LandedDay(dt.date.fromisoformat(day), path, offset, rows, digest, group_rows)
+        for day, offset, rows, digest in entries
+    ]
+
+
+def landed_files(table: str, root: Path | None = None) -> dict[dt.date, LandedDay]:
+    """The landed days of a table, oldest first: a month file's days over day files, a day's
+    .parquet over its .csv."""
     folder = table_dir(table, root)
     if not folder.is_dir():
         return {}
-    out: dict[dt.date, Path] = {}
+    out: dict[dt.date, LandedDay] = {}
+    months: list[Path] = []
     for path in sorted(folder.iterdir(), key=lambda p: (p.name.endswith(".parquet"), p.name)):
-        m = DAY_FILE.match(path.name)
-        if m:
-            out[dt.date.fromisoformat(m.group(1))] = path
+        if MONTH_FILE.match(path.name):
+            months.append(path)
+        elif m := DAY_FILE.match(path.name):
+            day = dt.date.fromisoformat(m.group(1))
+            rows = pq.ParquetFile(path).metadata.num_rows if is_parquet(path) else None
+            out[day] = LandedDay(day, path, rows=rows)
+    for path in months:
+        for d in month_days(path):
+            out[d.day] = d
     return dict(sorted(out.items()))
+
+
+def landed_days(
+    table: str, start: dt.date | None = None, end: dt.date | None = None, root: Path | None = None
+) -> dict[dt.date, LandedDay]:
+    """Landed days in ``[start, end)``."""
+    return {
+        d: f
+        for d, f in landed_files(table, root).items()
+        if (start is None or d >= start) and (end is None or d < end)
+    }
+
+
+def read_landed_day(table: str, day: dt.date, root: Path | None = None) -> pa.Table:
+    """One landed day's rows as stored (a Parquet month or day file)."""
+    return landed_files(table, root)[day].read()
 
 
 def write_day(path: Path, data: pa.Table) -> None:
@@ -91,15 +205,88 @@ def is_parquet(path: Path) -> bool:
     return path.suffix == ".parquet"
 
 
-def landed_days(
-    table: str, start: dt.date | None = None, end: dt.date | None = None, root: Path | None = None
-) -> dict[dt.date, Path]:
-    """Landed day files in ``[start, end)``."""
-    return {
-        d: p
-        for d, p in landed_files(table, root).items()
-        if (start is None or d >= start) and (end is None or d < end)
-    }
+def landed_schema(names: Iterable[str]) -> pa.Schema:
+    """A landed file's columns: the export's as text, the provenance, the fault columns."""
+    cols = [n for n in names if n not in (*PROVENANCE, *LANDING_EXTRAS)]
+    fields = [pa.field(c, pa.string()) for c in cols]
+    fields += [pa.field(SOURCE_FILE, pa.string()), pa.field(SOURCE_LINE, pa.int64())]
+    return pa.schema(fields + [pa.field(c, pa.string()) for c in LANDING_EXTRAS])
+
+
+def conform(data: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``data`` with exactly ``schema``'s columns, in its order (a column it lacks: nulls)."""
+    cols = []
+    for f in schema:
+        if f.name in data.column_names:
+            col = data.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(data.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def content_digest(data: pa.Table) -> str:
+    """sha1 of a day's rows as Arrow IPC: equal rows (same columns) give equal digests."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, data.schema) as w:
+        w.write_table(data.combine_chunks())
+    return hashlib.sha1(sink.getvalue()).hexdigest()
+
+
+class MonthWriter:
+    """Writes one month file atomically: days in order, their rows cut into row groups of
+    ``ROW_GROUP_ROWS`` (a row group per day would cost a millisecond each to write and to read:
+    a small shop's day is a few hundred rows), and the footer that says where each day is.
+    ``close()`` puts it in place; ``abort()`` leaves the old file."""
+
+    def __init__(self, path: Path, names: Iterable[str], group_rows: int | None = None) -> None:
+        self.path = path
+        self.schema = landed_schema(names)
+        self.group_rows = group_rows or ROW_GROUP_ROWS
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}", dir=path.parent)
+        os.close(fd)
+        self._writer = pq.ParquetWriter(
+            self._tmp,
+            self.schema,
+            compression=PARQUET_COMPRESSION,
+            use_dictionary=True,
+            write_statistics=False,
+        )
+        self._days: list[list] = []  # [day, offset, rows, digest]
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._rows = 0
+
+    def add(self, day: dt.date, data: pa.Table, digest: str | None = None) -> None:
+        data = conform(data, self.schema)
+        self._days.append([day.isoformat(), self._rows, data.num_rows, digest or content_digest(data)])
+        self._rows += data.num_rows
+        self._pending.append(data)
+        self._pending_rows += data.num_rows
+        if self._pending_rows >= self.group_rows:
+            self._write(final=False)
+
+    def _write(self, final: bool) -> None:
+        """Write whole row groups of the pending rows (all of them when ``final``)."""
+        data = pa.concat_tables(self._pending)
+        full = data.num_rows if final else data.num_rows - data.num_rows % self.group_rows
+        if full:
+            self._writer.write_table(data.slice(0, full), row_group_size=self.group_rows)
+        rest = data.slice(full)
+        self._pending, self._pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
+
+    def close(self) -> None:
+        if self._pending_rows:
+            self._write(final=True)
+        footer = {"group_rows": self.group_rows, "days": self._days}
+        self._writer.add_key_value_metadata({DAYS_KEY: json.dumps(footer)})
+        self._writer.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._writer.close()
+        Path(self._tmp).unlink(missing_ok=True)
 
 
 def as_of_date(root: Path | None = None) -> dt.date | None:

@@ -18,12 +18,12 @@ from ecom_assets_tests.staging.conftest import (
 )
 
 
-def _rows(path: Path) -> list[dict]:
-    """A landed file's rows (text values, provenance)."""
-    return landing.read_day(path).to_pylist()
+def _rows(table: str, day: dt.date, root: Path) -> list[dict]:
+    """A landed day's rows (text values, provenance)."""
+    return landing.read_landed_day(table, day, root).to_pylist()
 
 
-def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_dir: Path) -> None:
+def test_export_lands_by_day_with_provenance(export_dir: Path, data_dir: Path) -> None:
     write(
         export_dir,
         "orders.csv",
@@ -46,8 +46,14 @@ def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_di
     assert report.rows == {"orders": 3, "order_items": 3, "customers": 1}
     assert report.days == {"orders": 2, "order_items": 2, "customers": 1}
     assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 3)]
-    oct1 = landing.read_day(landing.day_file("orders", dt.date(2025, 10, 1), root))
-    assert oct1.column_names == [*ORDERS_HEADER.split(","), "_source_file", "_source_line"]
+    oct1 = landing.read_landed_day("orders", dt.date(2025, 10, 1), root)
+    assert oct1.column_names == [
+        *ORDERS_HEADER.split(","),
+        "_source_file",
+        "_source_line",
+        *landing.LANDING_EXTRAS,
+    ]
+    assert oct1.column("_fault").null_count == oct1.num_rows  # read as rows: no fault
     # O1 is export line 2, O3 line 4; both on Oct 1, in file order, values verbatim
     assert [(r["order_id"], r["_source_file"], r["_source_line"]) for r in oct1.to_pylist()] == [
         ("O1", "orders.csv", 2),
@@ -55,8 +61,8 @@ def test_export_lands_one_file_per_day_with_provenance(export_dir: Path, data_di
     ]
     assert oct1.to_pylist()[0]["subtotal"] == "100.00"
     # items follow their order's day; the item of an unknown order lands on the as-of day
-    items_oct1 = _rows(landing.day_file("order_items", dt.date(2025, 10, 1), root))
-    items_oct3 = _rows(landing.day_file("order_items", dt.date(2025, 10, 3), root))
+    items_oct1 = _rows("order_items", dt.date(2025, 10, 1), root)
+    items_oct3 = _rows("order_items", dt.date(2025, 10, 3), root)
     assert [r["order_item_id"] for r in items_oct1] == ["I2"]
     assert [r["order_item_id"] for r in items_oct3] == ["I1", "I3"]
     assert landing.day_file("customers", dt.date(2025, 10, 3), root).is_file()
@@ -79,7 +85,7 @@ def test_as_of_is_the_latest_day_not_after_today_and_is_recorded(export_dir: Pat
     assert report.as_of == dt.date(2025, 10, 4)
     assert report.tables["orders"].outside == 1
     assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 4)]
-    assert [r["order_id"] for r in _rows(landing.day_file("orders", dt.date(2025, 10, 4), root))] == [
+    assert [r["order_id"] for r in _rows("orders", dt.date(2025, 10, 4), root)] == [
         "O2",
         "O3",
     ]
@@ -93,7 +99,7 @@ def test_as_of_option_and_undated_rows(export_dir: Path, data_dir: Path) -> None
     root = data_dir / "landing"
     assert report.as_of == dt.date(2025, 10, 5)
     assert report.tables["orders"].undated == 1
-    rows = _rows(landing.day_file("orders", dt.date(2025, 10, 5), root))
+    rows = _rows("orders", dt.date(2025, 10, 5), root)
     assert [(r["order_date"], r["_source_line"]) for r in rows] == [("someday", 3)]
 
 
@@ -104,8 +110,8 @@ def test_reimport_replaces_days_in_export_and_keeps_others(export_dir: Path, dat
     write(export_dir, "orders.csv", ORDERS_HEADER, [order("O2", "2025-10-02", customer="C9")])
     importer.import_export(export_dir)
     assert sorted(landing.landed_files("orders", root)) == [dt.date(2025, 10, 1), dt.date(2025, 10, 2)]
-    assert _rows(landing.day_file("orders", dt.date(2025, 10, 2), root))[0]["customer_id"] == "C9"
-    assert _rows(landing.day_file("orders", dt.date(2025, 10, 1), root))[0]["order_id"] == "O1"
+    assert _rows("orders", dt.date(2025, 10, 2), root)[0]["customer_id"] == "C9"
+    assert _rows("orders", dt.date(2025, 10, 1), root)[0]["order_id"] == "O1"
 
 
 def test_an_older_csv_day_file_is_replaced_by_the_new_landing(export_dir: Path, data_dir: Path) -> None:
@@ -113,9 +119,10 @@ def test_an_older_csv_day_file_is_replaced_by_the_new_landing(export_dir: Path, 
     write(root / "orders", "2025-10-01.csv", ORDERS_HEADER, [order("OLD", "2025-10-01")])
     write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1", "2025-10-01")])
     importer.import_export(export_dir)
-    assert landing.landed_files("orders", root) == {
-        dt.date(2025, 10, 1): landing.day_file("orders", dt.date(2025, 10, 1), root)
-    }
+    landed = landing.landed_files("orders", root)
+    assert list(landed) == [dt.date(2025, 10, 1)]
+    assert landed[dt.date(2025, 10, 1)].path == landing.month_file("orders", dt.date(2025, 10, 1), root)
+    assert [r["order_id"] for r in landed[dt.date(2025, 10, 1)].read().to_pylist()] == ["O1"]
     assert not (root / "orders" / "2025-10-01.csv").exists()
 
 
@@ -131,8 +138,13 @@ def test_bom_crlf_quoted_newline_extra_and_reordered_columns_land_verbatim(
     export_dir.mkdir()
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([reordered, *body, ""]).encode())
     importer.import_export(export_dir)
-    landed = landing.read_day(landing.day_file("orders", dt.date(2025, 10, 1), data_dir / "landing"))
-    assert landed.column_names == [*reordered.split(","), "_source_file", "_source_line"]  # BOM gone
+    landed = landing.read_landed_day("orders", dt.date(2025, 10, 1), data_dir / "landing")
+    assert landed.column_names == [
+        *reordered.split(","),
+        "_source_file",
+        "_source_line",
+        *landing.LANDING_EXTRAS,
+    ]
     rows = landed.to_pylist()
     assert rows[0]["shipping_address"] == "1 Main St\r\nFlat 2"
     # O1 spans export lines 2-3, so O2 starts on line 4

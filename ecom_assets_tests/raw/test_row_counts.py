@@ -24,16 +24,19 @@ def test_imported_files_are_counted_from_their_footer_faulted_lines_included(
     write(export_dir, "customers.csv", CUSTOMERS_HEADER, [CUSTOMER_C1])
     report = importer.import_export(export_dir)
     files = landing.landed_files("orders", data_dir / "landing")
-    known = landing.known_row_counts(files.values())
     # Oct 1: O1 and O2; Oct 2 (the as-of day): O3 and the line with too few fields
-    assert {d: known[p] for d, p in files.items()} == {dt.date(2025, 10, 1): 2, dt.date(2025, 10, 2): 2}
+    assert {d: f.rows for d, f in files.items()} == {dt.date(2025, 10, 1): 2, dt.date(2025, 10, 2): 2}
+    assert {d: f.read().num_rows for d, f in files.items()} == {
+        dt.date(2025, 10, 1): 2,
+        dt.date(2025, 10, 2): 2,
+    }
     assert landed_rows(files) == report.rows["orders"] == 4
-    customers = landing.landed_files("customers", data_dir / "landing")
-    assert landing.known_row_counts(customers.values()) == {p: 1 for p in customers.values()}
+    customers = [d.path for d in landing.landed_files("customers", data_dir / "landing").values()]
+    assert landing.known_row_counts(customers) == {p: 1 for p in customers}
     assert not (data_dir / "landing" / "orders" / landing.ROW_COUNTS_FILE).exists()
 
 
-def _hand_landed(data_dir: Path) -> dict[dt.date, Path]:
+def _hand_landed(data_dir: Path) -> dict[dt.date, landing.LandedDay]:
     root = data_dir / "landing"
     write(root / "orders", "2025-10-01.csv", ORDERS_HEADER, [order("O1", "2025-10-01"), QUOTED])
     write(root / "orders", "2025-10-02.csv", ORDERS_HEADER, [order("O3", "2025-10-02")])
@@ -42,10 +45,11 @@ def _hand_landed(data_dir: Path) -> dict[dt.date, Path]:
 
 def test_a_csv_day_file_is_counted_once_and_again_when_it_changes(data_dir: Path) -> None:
     files = _hand_landed(data_dir)
-    day1 = files[min(files)]
-    assert landing.known_row_counts(files.values()) == {}
+    day1 = files[min(files)].path
+    paths = [d.path for d in files.values()]
+    assert landing.known_row_counts(paths) == {}
     assert landed_rows(files) == 3
-    assert landing.known_row_counts(files.values()) == {p: count_rows(p) for p in files.values()}
+    assert landing.known_row_counts(paths) == {p: count_rows(p) for p in paths}
 
     # appended to: a different size, so the cached count is not used
     with day1.open("a") as f:
@@ -67,12 +71,12 @@ def test_a_damaged_cache_costs_a_recount_not_a_wrong_number(data_dir: Path) -> N
     folder = data_dir / "landing" / "orders"
     assert landed_rows(files) == 3
     (folder / landing.ROW_COUNTS_FILE).write_text("{not json")
-    assert landing.known_row_counts(files.values()) == {}
+    assert landing.known_row_counts([d.path for d in files.values()]) == {}
     assert landed_rows(files) == 3
     entries = json.loads((folder / landing.ROW_COUNTS_FILE).read_text())
     assert sorted(e[2] for e in entries.values()) == [1, 2]
     # the cache file is not a landed day
     assert all(
-        p.name != landing.ROW_COUNTS_FILE
-        for p in landing.landed_files("orders", data_dir / "landing").values()
+        d.path.name != landing.ROW_COUNTS_FILE
+        for d in landing.landed_files("orders", data_dir / "landing").values()
     )

@@ -96,14 +96,15 @@ def test_failed_load_leaves_previous_rows(wh: psycopg.Connection, export_dir: Pa
         _load(wh, root)
     assert _checksums(wh) == before
     # a landed file damaged after import fails with one message naming it
-    landing.day_file("orders", D1, root).write_text("order_id,customer_id\nO1,C1\n")
-    with pytest.raises(UnreadableFile, match="orders/2025-10-01.parquet: not a readable landed file"):
+    month = landing.month_file("orders", D1, root)
+    month.write_text("order_id,customer_id\nO1,C1\n")
+    with pytest.raises(UnreadableFile, match="orders/2025-10.parquet: not a readable landed file"):
         _load(wh, root)
     assert _checksums(wh) == before
-    landing.write_day(
-        landing.day_file("orders", D1, root), pa.table({"order_id": ["O1"], "customer_id": ["C1"]})
-    )
-    with pytest.raises(UnreadableFile, match="orders/2025-10-01.parquet: line 1 .*missing required column"):
+    writer = landing.MonthWriter(month, ["order_id", "customer_id"])
+    writer.add(D1, pa.table({"order_id": ["O1"], "customer_id": ["C1"]}))
+    writer.close()
+    with pytest.raises(UnreadableFile, match="orders/2025-10.parquet: line 1 .*missing required column"):
         _load(wh, root)
     assert _checksums(wh) == before
 
@@ -157,6 +158,7 @@ def test_big_file_is_staged_in_slices_and_first_key_still_wins(
     wh: psycopg.Connection, export_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(read, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(landing, "ROW_GROUP_ROWS", 4)  # days cross row groups of the month file
     root = data_dir / "landing"
     rows = [order(f"O{i}", "2025-10-01") for i in range(1, 6)] + [order("O2", "2025-10-01", customer="C7")]
     rows += [order("O9", "2025-10-02")]

@@ -214,7 +214,7 @@ def test_a_timestamp_with_an_offset_lands_on_its_utc_day(export_dir: Path, data_
     root = data_dir / "landing"
     importer.import_export(export_dir, landing_root=root, today=TODAY)
     files = landing.landed_files("clickstream", root)
-    by_day = {d: [r["event_id"] for r in landing.read_day(p).to_pylist()] for d, p in files.items()}
+    by_day = {d: [r["event_id"] for r in f.read().to_pylist()] for d, f in files.items()}
     assert by_day == {dt.date(2025, 10, 1): ["E2"], dt.date(2025, 10, 2): ["E1"]}
 
 
@@ -225,18 +225,19 @@ def test_a_cut_off_export_never_replaces_a_fuller_landed_day_and_is_named(
     full = [order(f"O{i}", "2025-10-01") for i in range(1, 6)] + [order("O9", "2025-10-02")]
     write(export_dir / "first", "orders.csv", ORDERS_HEADER, full)
     importer.import_export(export_dir / "first", landing_root=root, today=TODAY)
-    day1 = landing.day_file("orders", dt.date(2025, 10, 1), root)
-    before = day1.read_bytes()
+    day1 = dt.date(2025, 10, 1)
+    before = landing.read_landed_day("orders", day1, root)
+    assert before.num_rows == 5
 
     cut = (ORDERS_HEADER + "\n" + order("O1", "2025-10-01") + "\n" + order("O2", "2025-10-01")[:-9]).encode()
     (export_dir / "cut").mkdir()
     (export_dir / "cut" / "orders.csv").write_bytes(cut)
     report = importer.import_export(export_dir / "cut", landing_root=root, today=TODAY)
-    assert day1.read_bytes() == before  # 5 rows stay; the cut export had 1 for that day
+    assert landing.read_landed_day("orders", day1, root).equals(before)  # 5 rows stay; the cut export had 1
     assert report.tables["orders"].kept_days == [dt.date(2025, 10, 1)]
     text = str(report)
     assert "orders.csv looks cut off: line 3 ends without a line break (rejected)" in text
-    assert "kept the landed file of 2025-10-01" in text
+    assert "kept the landed rows of 2025-10-01" in text
     assert "ends on 2025-10-01 but landed orders data already runs to 2025-10-02" in text
 
 

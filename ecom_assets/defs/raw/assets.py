@@ -29,23 +29,31 @@ def window_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return window.start.date(), window.end.date()
 
 
-def landed_rows(files: dict[dt.date, Path]) -> int:
-    """Records in the landed files: counted once per file version (``landing.known_row_counts``)."""
-    known = landing.known_row_counts(files.values())
-    counted = {p: count_rows(p) for p in files.values() if p not in known}
+def landed_rows(files: dict[dt.date, landing.LandedDay]) -> int:
+    """Records of the landed days: Parquet says so in its footer; a CSV day file is counted once
+    per file version (``landing.known_row_counts``)."""
+    csv = [d.path for d in files.values() if d.rows is None]
+    known = landing.known_row_counts(csv)
+    counted = {p: count_rows(p) for p in csv if p not in known}
     if counted:
         landing.record_row_counts(counted)
-    return sum(known.values()) + sum(counted.values())
+    return (
+        sum(d.rows for d in files.values() if d.rows is not None)
+        + sum(known.values())
+        + sum(counted.values())
+    )
 
 
-def describe_files(files: dict[dt.date, Path], folder: Path) -> dict[str, object]:
+def describe_files(files: dict[dt.date, landing.LandedDay], folder: Path) -> dict[str, object]:
     rows = landed_rows(files)
-    size = sum(p.stat().st_size for p in files.values())
+    paths = {d.path for d in files.values()}
+    size = sum(p.stat().st_size for p in paths)
     days = sorted(files)
     return {
         "dagster/row_count": rows,
         "rows": rows,
-        "files": len(files),
+        "files": len(paths),
+        "days": len(days),
         "bytes": size,
         "first_day": days[0].isoformat() if days else "",
         "last_day": days[-1].isoformat() if days else "",
@@ -54,9 +62,13 @@ def describe_files(files: dict[dt.date, Path], folder: Path) -> dict[str, object
 
 
 def _raw_asset(src: SourceTable) -> dg.AssetsDefinition:
-    kind = "one file per day" if src.is_event else "one file per export (every version it holds)"
+    kind = (
+        "one Parquet file per month, a row group per day"
+        if src.is_event
+        else "one Parquet file per export (every version it holds)"
+    )
     description = (
-        f"The landed `{src.name}` CSV files ({kind}) in $ECOM_DATA_DIR/landing/{src.name}/, "
+        f"The landed `{src.name}` rows ({kind}) in $ECOM_DATA_DIR/landing/{src.name}/, "
         "exactly as the export delivered them plus the export file name and line of each row. "
         "Materializing records which files, rows and bytes the window holds."
     )
@@ -77,7 +89,9 @@ def _raw_asset(src: SourceTable) -> dg.AssetsDefinition:
         else:
             files = landing.landed_files(src.name)
         metadata = describe_files(files, landing.table_dir(src.name))
-        context.log.info(f"{src.name}: {metadata['files']} landed file(s), {metadata['rows']:,} rows")
+        context.log.info(
+            f"{src.name}: {metadata['days']} landed day(s) in {metadata['files']} file(s), {metadata['rows']:,} rows"
+        )
         return dg.MaterializeResult(metadata=metadata)
 
     return _asset

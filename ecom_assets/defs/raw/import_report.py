@@ -1,7 +1,7 @@
 """What ``ecom import`` landed, per table: printed for the user, kept for the run summary.
 
 ``ImportReport`` is what ``importer.import_export`` returns: the as-of date and why, the accepted
-window, per table the records read, day files, read faults by class (with an example), rows
+window, per table the records read, days landed, read faults by class (with an example), rows
 landed on the as-of day (undated, or dated outside the window) and days a cut-off export did not
 replace, and the warnings. ``str()`` is the text ``ecom import`` and ``ecom demo`` print;
 ``summary()`` is what ``landing/_last_import.json`` keeps for the run summary and the report.
@@ -59,7 +59,7 @@ class ImportReport:
             f" ({self.window.source})",
         ]
         for name, t in self.tables.items():
-            lines.append(f"  {t.file:<26} {t.rows:>11,} rows  {t.days:>5,} day file(s)")
+            lines.append(f"  {t.file:<26} {t.rows:>11,} rows  {t.days:>5,} day(s)")
             aside = []
             if t.outside:
                 whose = "of an order " if name == "order_items" else ""

@@ -1,17 +1,19 @@
 """``ecom import DIR``: land a flat export (one CSV per table) in the landing zone, day by day.
 
 Why a landing step at all: the pipeline works per day (partitions, skip-unchanged loads), while
-a team's systems dump one file per table. The importer splits event tables into one file per
-day and stores each dimension export as one dated file, keeping every value verbatim as text
-plus ``_source_file`` / ``_source_line``, so a staging reject names the user's own file and line.
+a team's systems dump one file per table. The importer splits event tables by day (a file per
+month, a row group per day: ``lib/landing.py`` says why) and stores each dimension export as one
+dated file, keeping every value verbatim as text plus ``_source_file`` / ``_source_line``, so a
+staging reject names the user's own file and line.
 
 Decisions (DATA_CONTRACT.md "Bad input", "Dates, days and the as-of date"):
 
 - Files are found by name (``<table>.csv``); other files are ignored. A table may be missing (an
   incremental delivery carries what changed): what landed before stays. ``order_items.csv``
   needs ``orders.csv`` in the same export, since items belong to their order's day.
-- A day in the export replaces that day's landed file; other landed days stay. A dimension
-  export lands as ``<table>/<as-of>.parquet``.
+- A day in the export replaces that day's landed rows; other landed days stay (the month file
+  is written again with them, their content digests unchanged, so staging skips them). A
+  dimension export lands as ``<table>/<as-of>.parquet``.
 - The as-of date is ``--as-of``, else the latest order or clickstream day not after the day of
   the import (a future-dated row does not move it); the import prints which and why.
 - Lines that cannot be split into fields (cut off, not UTF-8, a NUL byte, the header repeated,
@@ -19,8 +21,8 @@ Decisions (DATA_CONTRACT.md "Bad input", "Dates, days and the as-of date"):
   rows without a usable day or dated outside the accepted window land there too, and items of
   an order dated outside it are marked: staging rejects each with its reason. Nothing is dropped.
 - A file that ends without a line break was cut off: its last line is rejected, the import
-  says so, and the day of its last row keeps its landed file when that file held more rows (a
-  partial export never replaces good data). A table that covers far fewer days than the others,
+  says so, and the day of its last row keeps its landed rows when they were more (a partial
+  export never replaces good data). A table that covers far fewer days than the others,
   or ends before what already landed, is named in a warning.
 - A file that cannot be read at all fails the whole import with one ``ExportError`` message,
   before anything is moved into the landing zone (the work happens in a temp folder beside it).
@@ -31,7 +33,6 @@ What an import landed, and how it is printed and kept, is ``import_report.py``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ecom_assets.defs.raw.import_report import ImportReport, TableReport
 from ecom_assets.defs.raw.spool import DaySpool
@@ -104,6 +106,7 @@ class _Landing:
     table: SourceTable
     report: TableReport
     spool: DaySpool
+    names: list[str]
     cut_line: int | None = None
 
 
@@ -117,7 +120,7 @@ def _land_file(
     order_days: _OrderDays | None = None,
 ) -> _Landing:
     """Read one export file into its spool: by day (event tables) or all together (dimensions)."""
-    land = _Landing(table, TableReport(path.name), DaySpool(tmp / table.name))
+    land = _Landing(table, TableReport(path.name), DaySpool(tmp / table.name), names)
     size = path.stat().st_size
     progress.step(f"import {path.name}", total=size, unit="B")
     offset = 0
@@ -331,38 +334,59 @@ def _coverage_warnings(landed: dict[str, _Landing], root: Path) -> list[str]:
 
 
 def _commit(tmp: Path, root: Path, landed: dict[str, _Landing], report: ImportReport) -> None:
-    """Move the prepared files into the landing zone: each file replaces its day atomically.
+    """Write the spooled days into the landing zone: a dimension export as its file, event days
+    into their month files (each written beside the old one and moved into place).
 
-    A cut-off file's last day is doubtful: when the landed file of that day holds more rows, it
-    stays, and the report says so."""
+    A cut-off file's last day is doubtful: when the landed rows of that day were more, they
+    stay, and the report says so."""
     for t, land in landed.items():
         (root / t).mkdir(parents=True, exist_ok=True)
+        if not land.table.is_event:
+            for day in land.spool.final_days():
+                landing.write_day(landing.day_file(t, day, root), land.spool.take_day(day))
+            continue
+        before = landing.landed_files(t, root)
         doubtful = land.spool.last_row_day() if land.cut_line is not None else None
-        for day, path in sorted(land.spool.final_files().items()):
-            target = landing.day_file(t, day, root)
-            if day == doubtful and _landed_rows(root, t, day) > _rows(path):
-                land.report.kept_days.append(day)
-                report.warnings.append(
-                    f"{land.report.file}: kept the landed file of {day}, which holds more rows than this "
-                    "cut-off export has for that day"
-                )
-                continue
-            os.replace(path, target)
-            stale = target.with_suffix(".csv")
-            if stale.exists():
-                stale.unlink()
+        keep = set()
+        if doubtful in before and _rows(before[doubtful]) > land.spool.day_rows(doubtful):
+            keep.add(doubtful)
+            land.report.kept_days.append(doubtful)
+            report.warnings.append(
+                f"{land.report.file}: kept the landed rows of {doubtful}, which are more than this "
+                "cut-off export has for that day"
+            )
+        months: dict[tuple[int, int], list[dt.date]] = {}
+        for day in land.spool.final_days():
+            months.setdefault((day.year, day.month), []).append(day)
+        for days in months.values():
+            _write_month(landing.month_file(t, days[0], root), land, days, keep)
 
 
-def _rows(path: Path) -> int:
-    return landing.known_row_counts([path]).get(path, 0)
+def _write_month(path: Path, land: _Landing, days: list[dt.date], keep: set[dt.date]) -> None:
+    """One month file: the export's days, and the landed days of that month it does not replace."""
+    old = {d.day: d for d in landing.month_days(path)} if path.is_file() else {}
+    old_names = pq.ParquetFile(path).schema_arrow.names if old else []
+    writer = landing.MonthWriter(path, land.names + [n for n in old_names if n not in land.names])
+    same_columns = old_names == writer.schema.names
+    reader = landing.MonthReader(path) if old else None
+    replaced = []
+    try:
+        for day in sorted(set(days) | set(old)):
+            if day in days and day not in keep:
+                writer.add(day, land.spool.take_day(day))
+                replaced.append(day)
+            elif reader is not None and day in old:  # unchanged columns: the same rows, the same digest
+                writer.add(day, reader.read(old[day]), old[day].digest if same_columns else None)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    for day in replaced:  # a day file of an older landing zone, now in the month file
+        for suffix in (".parquet", ".csv"):
+            path.with_name(f"{day.isoformat()}{suffix}").unlink(missing_ok=True)
 
 
-def _landed_rows(root: Path, table: str, day: dt.date) -> int:
-    files = landing.landed_files(table, root)
-    if day not in files:
-        return 0
-    path = files[day]
-    known = landing.known_row_counts([path])
-    if path in known:
-        return known[path]
-    return sum(b.rows.num_rows for b in csv_reader.read_batches(path))
+def _rows(day: landing.LandedDay) -> int:
+    if day.rows is not None:
+        return day.rows
+    return sum(b.rows.num_rows + len(b.faults) for b in csv_reader.read_batches(day.path))

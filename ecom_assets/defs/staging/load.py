@@ -1,6 +1,7 @@
 """Load landed days into ``staging.<table>`` inside the caller's transaction.
 
-Loads are per landed day and idempotent: a day whose file fingerprint (loader version, size,
+Loads are per landed day and idempotent: a day whose fingerprint (loader version, rows and the
+content digest its month file records; for a day file of an older landing zone, its size and
 sha1) equals the one in ``ops.staging_loads`` is skipped, a changed day is deleted and loaded
 again, so a failure leaves the previous rows. The ledger row of a day says what its load read,
 staged and rejected and which normalizations it applied (class -> count and one example), which
@@ -19,7 +20,6 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -33,6 +33,7 @@ from ecom_assets.defs.staging.read import SOURCE_FILE, SOURCE_LINE
 from ecom_assets.defs.staging.validate import SeenKeys, Validated, example, validate
 from ecom_assets.lib import postgres
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable
+from ecom_assets.lib.landing import LandedDay
 from ecom_assets.lib.window import Window
 
 # Part of every fingerprint: a loader that reads or validates differently reloads every day once.
@@ -41,8 +42,11 @@ PREVIEW_ROWS = 10
 _CSV_OUT = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
-def fingerprint(path: Path) -> str:
-    """Loader version, size and sha1 of a file: equal fingerprints mean nothing to reload."""
+def fingerprint(landed: LandedDay) -> str:
+    """Loader version and content of a landed day: equal fingerprints mean nothing to reload."""
+    if landed.digest is not None:
+        return f"{LOADER_VERSION}:{landed.rows}:{landed.digest}"
+    path = landed.path
     h = hashlib.sha1()
     with path.open("rb") as f:
         while chunk := f.read(1 << 22):
@@ -152,7 +156,7 @@ def _delete_days(conn: psycopg.Connection, target: str, days: list[dt.date]) -> 
 def _load_events(
     conn: psycopg.Connection,
     src: SourceTable,
-    files: dict[dt.date, Path],
+    files: dict[dt.date, LandedDay],
     fps: dict[dt.date, str],
     stats: LoadStats,
     window: Window | None,
@@ -205,13 +209,13 @@ def _load_events(
 def _load_dimension(
     conn: psycopg.Connection,
     src: SourceTable,
-    files: dict[dt.date, Path],
+    files: dict[dt.date, LandedDay],
     fps: dict[dt.date, str],
     stats: LoadStats,
 ) -> list[DayStats]:
     """Replace the whole dimension source table from every landed export (small: one pass)."""
     ordered = sorted(files)
-    tables = [read.read_landed(src, files[d], None) for d in ordered]
+    tables = [read.read_landed(src, files[d]) for d in ordered]
     groups = [np.full(t.num_rows, i, dtype=np.int64) for i, t in enumerate(tables)]
     target = f"staging.{src.name}"
     for t in (target, f"{target}_rejects"):
@@ -242,7 +246,7 @@ def _load_dimension(
 def load_days(
     conn: psycopg.Connection,
     table: str | SourceTable,
-    days: dict[dt.date, Path],
+    days: dict[dt.date, LandedDay],
     window: Window | None = None,
 ) -> LoadStats:
     """Stage landed files into ``staging.<table>`` inside the caller's transaction.

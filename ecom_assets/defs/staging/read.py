@@ -1,6 +1,8 @@
-"""Read landed files for staging: text columns, provenance, read faults, and the landed day.
+"""Read landed days for staging: text columns, provenance, read faults, and the landed day.
 
-A landed Parquet file (written by ``ecom import``) is read as it is. A CSV day file (an older
+Landed Parquet (written by ``ecom import``) is read as it is: the days of a month file that are
+loaded together are read in one call (its row groups decode side by side, and the file is opened
+once, not once per day). A CSV day file (an older
 landing zone, or a file a user put there by hand) goes through the same tolerant reader as an
 export (``lib/csv_reader.py``): its faulted lines arrive as rows with ``_fault`` set, so staging
 rejects them like any other bad line, and its rows name the file itself when it carries no
@@ -29,6 +31,7 @@ from ecom_assets.lib.landing import (
     RAW,
     SOURCE_FILE,
     SOURCE_LINE,
+    LandedDay,
 )
 
 __all__ = [
@@ -92,36 +95,86 @@ def _read_csv(path: Path) -> pa.Table:
     return pa.concat_tables(parts, promote_options="permissive")
 
 
-def read_landed(table: SourceTable, path: Path, day: dt.date | None) -> pa.Table:
-    """A landed file as text with provenance, read faults (when any) and ``_day`` (event tables)."""
-    if landing.is_parquet(path):
-        try:
-            data = landing.read_day(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise UnreadableFile(
-                f"{display(path)}: not a readable landed file ({str(exc).splitlines()[0]}); "
-                "import the export again"
-            ) from None
-    else:
-        data = _read_csv(path)
+def _prepare(table: SourceTable, data: pa.Table, path: Path) -> pa.Table:
     check_columns(data.column_names, table, display(path))
     keep = [c for c in data.column_names if c in table.columns or c in PROVENANCE or c in LANDING_EXTRAS]
     data = data.select(keep)
     if SOURCE_FILE not in data.column_names:
         data = data.append_column(SOURCE_FILE, pa.array([display(path)] * data.num_rows, pa.string()))
-    if table.is_event:
-        data = data.append_column(DAY_COLUMN, pa.array(np.full(data.num_rows, day), pa.date32()))
     return data
+
+
+def _read_parquet(path: Path, rows: tuple[int, int, int] | None = None) -> pa.Table:
+    """A Parquet day file, or ``(offset, rows, group_rows)`` of a month file."""
+    try:
+        return landing.read_day(path) if rows is None else landing.read_rows(path, *rows)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise UnreadableFile(
+            f"{display(path)}: not a readable landed file ({str(exc).splitlines()[0]}); import the export again"
+        ) from None
+
+
+def read_landed(table: SourceTable, landed: LandedDay) -> pa.Table:
+    """A landed day as text with provenance, read faults (when any) and ``_day`` (event tables)."""
+    path = landed.path
+    if landed.offset is not None:
+        data = _read_parquet(path, (landed.offset, landed.rows or 0, landed.group_rows))
+    elif landing.is_parquet(path):
+        data = _read_parquet(path)
+    else:
+        data = _read_csv(path)
+    data = _prepare(table, data, path)
+    if table.is_event:
+        data = data.append_column(DAY_COLUMN, pa.array(np.full(data.num_rows, landed.day), pa.date32()))
+    return data
+
+
+def _read_together(table: SourceTable, run: list[tuple[int, LandedDay]]) -> tuple[pa.Table, np.ndarray]:
+    """Consecutive days of one month file in one read; the day number of each row."""
+    first, counts = run[0][1], [d.rows or 0 for _, d in run]
+    data = _prepare(
+        table, _read_parquet(first.path, (first.offset or 0, sum(counts), first.group_rows)), first.path
+    )
+    days = np.repeat(np.array([d.day for _, d in run], dtype="datetime64[D]"), counts)
+    data = data.append_column(DAY_COLUMN, pa.array(days, pa.date32()))
+    return data, np.repeat(np.array([i for i, _ in run], dtype=np.int64), counts)
+
+
+def _runs(files: dict[dt.date, LandedDay]) -> Iterator[list[tuple[int, LandedDay]]]:
+    """Days to read together, in day order: consecutive days of one month file up to about
+    ``CHUNK_ROWS`` rows; a day file alone."""
+    run: list[tuple[int, LandedDay]] = []
+    rows = 0
+    for i, (_, d) in enumerate(sorted(files.items())):
+        alone = d.offset is None
+        last = run[-1][1] if run else None
+        if last is not None and (
+            alone
+            or last.path != d.path
+            or (last.offset or 0) + (last.rows or 0) != d.offset  # not the next rows of the file
+            or rows + (d.rows or 0) > CHUNK_ROWS
+        ):
+            yield run
+            run, rows = [], 0
+        run.append((i, d))
+        rows += d.rows or 0
+        if alone:
+            yield run
+            run, rows = [], 0
+    if run:
+        yield run
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-def chunks(src: SourceTable, files: dict[dt.date, Path]) -> Iterator[tuple[pa.Table, np.ndarray, int | None]]:
-    """Landed rows in file order, in chunks of about ``CHUNK_ROWS``: small files grouped, a big
-    file sliced. Yields (rows, file number of each row, the file number when the chunk is a slice
-    of one big file, so its slices can share the keys seen so far)."""
+def chunks(
+    src: SourceTable, files: dict[dt.date, LandedDay]
+) -> Iterator[tuple[pa.Table, np.ndarray, int | None]]:
+    """Landed rows in day order, in chunks of about ``CHUNK_ROWS``: small days grouped, a big
+    day sliced. Yields (rows, day number of each row, the day number when the chunk is a slice
+    of one big day, so its slices can share the keys seen so far)."""
     pending: list[pa.Table] = []
     groups: list[np.ndarray] = []
     size = 0
@@ -132,17 +185,22 @@ def chunks(src: SourceTable, files: dict[dt.date, Path]) -> Iterator[tuple[pa.Ta
         pending, groups, size = [], [], 0
         return out
 
-    for i, (day, path) in enumerate(sorted(files.items())):
-        t = read_landed(src, path, day)
-        if t.num_rows > CHUNK_ROWS:
+    for run in _runs(files):
+        if len(run) == 1:
+            i, d = run[0]
+            t = read_landed(src, d)
+            group = np.full(t.num_rows, i, dtype=np.int64)
+        else:
+            t, group = _read_together(src, run)
+        if len(run) == 1 and t.num_rows > CHUNK_ROWS:
             if pending:
                 yield flush()
             for start in range(0, t.num_rows, CHUNK_ROWS):
                 part = t.slice(start, CHUNK_ROWS)
-                yield part, np.full(part.num_rows, i, dtype=np.int64), i
+                yield part, group[start : start + part.num_rows], i
             continue
         pending.append(t)
-        groups.append(np.full(t.num_rows, i, dtype=np.int64))
+        groups.append(group)
         size += t.num_rows
         if size >= CHUNK_ROWS:
             yield flush()
