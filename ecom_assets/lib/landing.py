@@ -47,7 +47,11 @@ from ecom_assets.lib.csv_text import UnreadableFile
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(parquet|csv)$")
 MONTH_FILE = re.compile(r"^(\d{4}-\d{2})\.parquet$")
 DAYS_KEY = "ecom.days"  # footer key of a month file: its days, row groups, rows and digests
-ROW_GROUP_ROWS = 65_536  # rows per row group of a month file (days are runs of rows in it)
+# Rows per row group of a month file (a day is a run of rows in it). A read decodes whole row
+# groups, so they bound what staging holds beside its chunk: at scale 100, staging clickstream
+# peaked at 877 MiB with 65,536-row groups and 777 MiB with 16,384, at the same speed (46 s); the
+# landing grew 291 -> 311 MiB.
+ROW_GROUP_ROWS = 16_384
 AS_OF_FILE = "_as_of"
 LAST_IMPORT_FILE = "_last_import.json"
 ROW_COUNTS_FILE = ".row_counts.json"
