@@ -267,14 +267,21 @@ def table_checksum(conn: psycopg.Connection, table: str, order_by: str | None = 
 STALE_SHARE = 0.2
 
 
-def analyze_if_stale(conn: psycopg.Connection, table: str, rows_added: int) -> bool:
+def analyze_if_stale(
+    conn: psycopg.Connection, table: str, rows_added: int, columns: list[str] | None = None
+) -> bool:
     """``ANALYZE`` a table the caller just loaded when its statistics are missing or now cover
     less than ``1 - STALE_SHARE`` of it, inside the caller's transaction (ANALYZE counts the
     transaction's own new rows). Autovacuum would get there, but only after the next statements
     were planned with no statistics: a month of clickstream read from a never-analyzed staging
     table was estimated at 200 rows, so its fact build hashed the 800k events and probed them
     with the customer dimension (7.6 s) instead of the other way round (5.5 s). A new day adds a
-    sliver to a big table and costs nothing here; returns whether it analyzed."""
+    sliver to a big table and costs nothing here; returns whether it analyzed.
+
+    ``columns``: analyze only these (the row count is taken all the same). ANALYZE samples up to
+    30,000 rows and builds statistics per column, so on a 21-column staging table most of its time
+    went to columns no plan filters or joins on (staging customers at scale 10: 0.18 s of a
+    0.41 s load); autovacuum's own ANALYZE fills in the rest later."""
     if rows_added <= 0:
         return False
     reltuples = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()[
@@ -282,5 +289,8 @@ def analyze_if_stale(conn: psycopg.Connection, table: str, rows_added: int) -> b
     ]
     if reltuples >= 0 and rows_added <= STALE_SHARE * reltuples:
         return False
-    conn.execute(sql.SQL("ANALYZE {}").format(table_identifier(table)))
+    cols = (
+        sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))) if columns else sql.SQL("")
+    )
+    conn.execute(sql.SQL("ANALYZE {}{}").format(table_identifier(table), cols))
     return True

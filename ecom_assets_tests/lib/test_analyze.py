@@ -27,3 +27,16 @@ def test_analyzes_when_missing_or_outgrown_not_for_a_sliver(fresh_db_url: str) -
         assert postgres.analyze_if_stale(conn, "public.loaded", 5_000)  # 50 % more: a backfill
         assert _reltuples(conn) == 16_000
         assert not postgres.analyze_if_stale(conn, "public.loaded", 0)
+
+
+def test_a_column_list_takes_the_row_count_and_only_those_columns(fresh_db_url: str) -> None:
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.narrow (k text, note text)")
+        conn.execute("INSERT INTO public.narrow SELECT 'k' || i, 'n' || i FROM generate_series(1, 5000) i")
+        assert postgres.analyze_if_stale(conn, "public.narrow", 5_000, ["k"])
+        reltuples = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'public.narrow'::regclass")
+        assert reltuples.fetchone()[0] == 5_000
+        stats = conn.execute(
+            "SELECT attname FROM pg_stats WHERE schemaname = 'public' AND tablename = 'narrow'"
+        )
+        assert [r[0] for r in stats.fetchall()] == ["k"]

@@ -243,6 +243,14 @@ def _load_dimension(
     ]
 
 
+def planner_columns(src: SourceTable) -> list[str]:
+    """The staged columns the warehouse's statements filter, join, order or group on: keys,
+    references (``*_id``), dates and timestamps, and the landed day."""
+    kinds = src.column_kinds()
+    cols = [c for c in src.columns if c == src.key or c.endswith("_id") or kinds.get(c) in ("date", "ts")]
+    return cols + [DAY_COLUMN] if src.is_event else cols
+
+
 def load_days(
     conn: psycopg.Connection,
     table: str | SourceTable,
@@ -275,5 +283,5 @@ def load_days(
     for s in per_day:
         stats.add(s)
     _upsert_ledger(conn, src.name, per_day)
-    postgres.analyze_if_stale(conn, f"staging.{src.name}", stats.rows_staged)
+    postgres.analyze_if_stale(conn, f"staging.{src.name}", stats.rows_staged, planner_columns(src))
     return stats
