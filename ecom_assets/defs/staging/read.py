@@ -199,6 +199,8 @@ def chunks(
                 part = t.slice(start, CHUNK_ROWS)
                 yield part, group[start : start + part.num_rows], i
             continue
+        if pending and size + t.num_rows > CHUNK_ROWS:  # chunks stay within CHUNK_ROWS
+            yield flush()
         pending.append(t)
         groups.append(group)
         size += t.num_rows
