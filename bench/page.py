@@ -70,7 +70,7 @@ BENCHMARKS = [
     (
         "staging",
         "Staging load and import",
-        "The staging load of one landed orders day file against `psql \\copy` of it, and the import "
+        "The staging load of one orders day (as `ecom import` lands it) against `psql \\copy` of its CSV, and the import "
         "of one flat clickstream export.",
     ),
     (

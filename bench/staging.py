@@ -115,7 +115,7 @@ def clickstream_csv(path: Path, rows: int, seed: int = 11) -> None:
 
 
 def bench_import(rows: int, runs: int) -> None:
-    """``ecom import`` of a clickstream export: rows/s of splitting it into landed day files."""
+    """``ecom import`` of a clickstream export: rows/s of splitting it by day into landed month files."""
     with tempfile.TemporaryDirectory() as tmp:
         export = Path(tmp) / "export"
         export.mkdir()
@@ -137,7 +137,7 @@ def bench_import(rows: int, runs: int) -> None:
         [[f"{rows:,}", f"{size / 2**20:.0f}", f"{med:.1f}", _fmt(times), _fmt(cpu), f"{rows / med:,.0f}"]],
     )
     body += (
-        "\n\nOne flat clickstream.csv split into 395 landed day files with provenance columns "
+        "\n\nOne flat clickstream.csv split into 395 landed days (13 month files) with provenance columns "
         f"(scale 100 = 7.5M events). Load average at the end {os.getloadavg()[0]:.1f}."
     )
     report.append("Import of a clickstream export (ecom import)", body)
