@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -267,10 +270,6 @@ def print_summary(summary: RunSummary, run_label: str | None = None, ui_url: str
 def ecom_command() -> str:
     """How the user's shell reaches this same ``ecom``: ``ecom`` when that is on PATH, else its
     path (after ``./dev demo`` it is ``.venv/bin/ecom``: a hint copied as printed then works)."""
-    import shutil
-    import sys
-    from pathlib import Path
-
     exe = Path(sys.argv[0])
     found = shutil.which("ecom")
     if exe.name != "ecom" or (found and Path(found).resolve() == exe.resolve()):

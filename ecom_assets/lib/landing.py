@@ -2,7 +2,7 @@
 
 Layout (written by ``ecom import``, which the generator's demo path calls too)::
 
-    landing/<event table>/<YYYY-MM>.parquet      one file per month, one row group per day: orders,
+    landing/<event table>/<YYYY-MM>.parquet      one file per month, a day a run of rows in it: orders,
                                                  order_items, clickstream, inventory
     landing/<dimension>/<YYYY-MM-DD>.parquet     one file per export (all versions it holds): customers, ...
     landing/_as_of                               the as-of date of the landed data (DATA_CONTRACT.md)
@@ -14,16 +14,16 @@ line) and ``_fault`` / ``_fault_rule`` / ``_fault_column`` / ``_raw`` (set on a 
 could not split into fields: its class, rule, column and escaped bytes; staging rejects it).
 
 Why Parquet with zstd: the landed text takes about a tenth of the CSV's bytes, and staging reads
-it column by column without parsing CSV a second time. Why a month per file with a row group per
-day: the pipeline still works per day (a new day is loaded alone, an unchanged day is skipped),
+it column by column without parsing CSV a second time. Why a month per file, each day a run of
+rows in it: the pipeline still works per day (a new day is loaded alone, an unchanged day is skipped),
 but reading or writing a Parquet file costs about a millisecond whatever its size, and a day of a
 small shop is a few hundred rows: 400 day files took longer to open than to load (issue 14,
-docs/BENCHMARKS.md). The footer of a month file maps each day to its row groups, its row count
+docs/BENCHMARKS.md). The footer of a month file maps each day to its first row, its row count
 and a digest of its content, so staging knows what changed without reading the data.
 
 Older landing zones are read too: day files ``<YYYY-MM-DD>.parquet`` or ``.csv`` (an earlier
 importer's, or files put there by hand). A month file wins over day files of the same day, a
-day's ``.parquet`` over its ``.csv``; the next import of that month folds them into its month file.
+day's ``.parquet`` over its ``.csv``; a day the next import brings replaces its day files.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ecom_assets.lib import settings
+from ecom_assets.lib.csv_reader import read_batches
 from ecom_assets.lib.csv_text import UnreadableFile
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(parquet|csv)$")
@@ -99,14 +100,18 @@ class LandedDay:
         return read_rows(self.path, self.offset, self.rows or 0, self.group_rows)
 
 
+def _row_groups(offset: int, rows: int, group_rows: int) -> range:
+    """The row groups of a month file that hold its rows ``[offset, offset + rows)`` (rows > 0)."""
+    return range(offset // group_rows, (offset + rows - 1) // group_rows + 1)
+
+
 def read_rows(path: Path, offset: int, rows: int, group_rows: int) -> pa.Table:
     """Rows ``[offset, offset + rows)`` of a month file: only the row groups that hold them."""
     f = pq.ParquetFile(path)
     if rows <= 0:
         return f.schema_arrow.empty_table()
-    first, last = offset // group_rows, (offset + rows - 1) // group_rows
-    data = f.read_row_groups(list(range(first, last + 1)))
-    return data.slice(offset - first * group_rows, rows)
+    groups = _row_groups(offset, rows, group_rows)
+    return f.read_row_groups(list(groups)).slice(offset - groups.start * group_rows, rows)
 
 
 class MonthReader:
@@ -116,22 +121,24 @@ class MonthReader:
         self._file = pq.ParquetFile(path)
         self._cached: tuple[int, pa.Table] | None = None
 
+    @property
+    def schema(self) -> pa.Schema:
+        return self._file.schema_arrow
+
     def _group(self, i: int) -> pa.Table:
         if self._cached is None or self._cached[0] != i:
             self._cached = (i, self._file.read_row_group(i))
         return self._cached[1]
 
     def read(self, d: LandedDay) -> pa.Table:
+        if d.offset is None:
+            return d.read()
         rows = d.rows or 0
-        if rows <= 0 or d.offset is None:
-            return self._file.schema_arrow.empty_table() if d.offset is not None else d.read()
-        parts = []
-        first, last = d.offset // d.group_rows, (d.offset + rows - 1) // d.group_rows
-        for i in range(first, last + 1):
-            start = max(d.offset, i * d.group_rows) - i * d.group_rows
-            end = min(d.offset + rows, (i + 1) * d.group_rows) - i * d.group_rows
-            parts.append(self._group(i).slice(start, end - start))
-        return pa.concat_tables(parts)
+        if rows <= 0:
+            return self.schema.empty_table()
+        groups = _row_groups(d.offset, rows, d.group_rows)
+        data = pa.concat_tables([self._group(i) for i in groups])
+        return data.slice(d.offset - groups.start * d.group_rows, rows)
 
 
 def month_days(path: Path) -> list[LandedDay]:
@@ -181,6 +188,11 @@ def landed_days(
         for d, f in landed_files(table, root).items()
         if (start is None or d >= start) and (end is None or d < end)
     }
+
+
+def count_records(path: Path) -> int:
+    """Records in a CSV day file, lines that cannot be read as rows included (staging rejects those)."""
+    return sum(b.rows.num_rows + len(b.faults) for b in read_batches(path, f"{path.parent.name}/{path.name}"))
 
 
 def read_landed_day(table: str, day: dt.date, root: Path | None = None) -> pa.Table:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ecom_assets.defs.raw import importer
-from ecom_assets.defs.raw.assets import count_rows, landed_rows
+from ecom_assets.defs.raw.assets import landed_rows
 from ecom_assets.lib import landing
 from ecom_assets_tests.staging.conftest import CUSTOMER_C1, CUSTOMERS_HEADER, ORDERS_HEADER, order, write
 
@@ -49,7 +49,7 @@ def test_a_csv_day_file_is_counted_once_and_again_when_it_changes(data_dir: Path
     paths = [d.path for d in files.values()]
     assert landing.known_row_counts(paths) == {}
     assert landed_rows(files) == 3
-    assert landing.known_row_counts(paths) == {p: count_rows(p) for p in paths}
+    assert landing.known_row_counts(paths) == {p: landing.count_records(p) for p in paths}
 
     # appended to: a different size, so the cached count is not used
     with day1.open("a") as f:

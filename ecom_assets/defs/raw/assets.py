@@ -15,12 +15,6 @@ from ecom_assets.defs.catalog import OWNERS
 from ecom_assets.defs.partitions import monthly_partitions
 from ecom_assets.lib import landing
 from ecom_assets.lib.contracts import SOURCE_TABLES, SourceTable
-from ecom_assets.lib.csv_reader import read_batches
-
-
-def count_rows(path: Path) -> int:
-    """Records in a CSV day file, lines that cannot be read as rows included (staging rejects those)."""
-    return sum(b.rows.num_rows + len(b.faults) for b in read_batches(path, f"{path.parent.name}/{path.name}"))
 
 
 def window_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
@@ -34,7 +28,7 @@ def landed_rows(files: dict[dt.date, landing.LandedDay]) -> int:
     per file version (``landing.known_row_counts``)."""
     csv = [d.path for d in files.values() if d.rows is None]
     known = landing.known_row_counts(csv)
-    counted = {p: count_rows(p) for p in csv if p not in known}
+    counted = {p: landing.count_records(p) for p in csv if p not in known}
     if counted:
         landing.record_row_counts(counted)
     return (
@@ -63,7 +57,7 @@ def describe_files(files: dict[dt.date, landing.LandedDay], folder: Path) -> dic
 
 def _raw_asset(src: SourceTable) -> dg.AssetsDefinition:
     kind = (
-        "one Parquet file per month, a row group per day"
+        "one Parquet file per month, each day a run of rows in it"
         if src.is_event
         else "one Parquet file per export (every version it holds)"
     )

@@ -2,7 +2,7 @@
 
 Why a landing step at all: the pipeline works per day (partitions, skip-unchanged loads), while
 a team's systems dump one file per table. The importer splits event tables by day (a file per
-month, a row group per day: ``lib/landing.py`` says why) and stores each dimension export as one
+month, each day a run of rows in it: ``lib/landing.py`` says why) and stores each dimension export as one
 dated file, keeping every value verbatim as text plus ``_source_file`` / ``_source_line``, so a
 staging reject names the user's own file and line.
 
@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ecom_assets.defs.raw.import_report import ImportReport, TableReport
 from ecom_assets.defs.raw.spool import DaySpool
@@ -365,10 +364,10 @@ def _commit(tmp: Path, root: Path, landed: dict[str, _Landing], report: ImportRe
 def _write_month(path: Path, land: _Landing, days: list[dt.date], keep: set[dt.date]) -> None:
     """One month file: the export's days, and the landed days of that month it does not replace."""
     old = {d.day: d for d in landing.month_days(path)} if path.is_file() else {}
-    old_names = pq.ParquetFile(path).schema_arrow.names if old else []
+    reader = landing.MonthReader(path) if old else None
+    old_names = reader.schema.names if reader else []
     writer = landing.MonthWriter(path, land.names + [n for n in old_names if n not in land.names])
     same_columns = old_names == writer.schema.names
-    reader = landing.MonthReader(path) if old else None
     replaced = []
     try:
         for day in sorted(set(days) | set(old)):
@@ -387,6 +386,4 @@ def _write_month(path: Path, land: _Landing, days: list[dt.date], keep: set[dt.d
 
 
 def _rows(day: landing.LandedDay) -> int:
-    if day.rows is not None:
-        return day.rows
-    return sum(b.rows.num_rows + len(b.faults) for b in csv_reader.read_batches(day.path))
+    return day.rows if day.rows is not None else landing.count_records(day.path)
