@@ -10,13 +10,14 @@ the accounting check, the run summary and the report read.
 Event tables stream: one COPY fed chunk by chunk from a writer thread, so the server ingests a
 chunk while the next one is validated (the two cores work together). Dimension sources are
 small and hold every version of every export: they are validated together and replaced whole.
+Rows go in PostgreSQL's binary COPY format (``lib/pg_binary.py``): the server then stores the
+values it would have parsed from their canonical text without parsing them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,14 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import psycopg
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from ecom_assets.defs.staging import read
-from ecom_assets.defs.staging.read import SOURCE_FILE, SOURCE_LINE
+from ecom_assets.defs.staging.ddl import staging_columns
+from ecom_assets.defs.staging.read import SOURCE_LINE
 from ecom_assets.defs.staging.validate import SeenKeys, Validated, example, validate
-from ecom_assets.lib import postgres
+from ecom_assets.lib import pg_binary, postgres
 from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable
 from ecom_assets.lib.landing import LandedDay
 from ecom_assets.lib.window import Window
@@ -39,7 +40,6 @@ from ecom_assets.lib.window import Window
 # Part of every fingerprint: a loader that reads or validates differently reloads every day once.
 LOADER_VERSION = "v2"
 PREVIEW_ROWS = 10
-_CSV_OUT = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def fingerprint(landed: LandedDay) -> str:
@@ -143,6 +143,21 @@ def _upsert_ledger(conn: psycopg.Connection, table: str, stats: Iterable[DayStat
         )
 
 
+def _copy_statement(target: str, rows: pg_binary.BinaryRows) -> sql.Composed:
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+        postgres.table_identifier(target), sql.SQL(", ").join(sql.Identifier(c) for c in rows.columns)
+    )
+
+
+def _copy_whole(conn: psycopg.Connection, target: str, v: Validated, rows: pg_binary.BinaryRows) -> None:
+    with conn.cursor() as cur, cur.copy(_copy_statement(target, rows)) as copy:
+        copy.write(pg_binary.SIGNATURE)
+        for start in range(0, v.valid.num_rows, postgres.COPY_BATCH_ROWS):
+            end = start + postgres.COPY_BATCH_ROWS
+            copy.write(rows.encode(v.valid.slice(start, end - start), v.typed.slice(start, end - start)))
+        copy.write(pg_binary.TRAILER)
+
+
 def _delete_days(conn: psycopg.Connection, target: str, days: list[dt.date]) -> None:
     for t in (target, f"{target}_rejects"):
         conn.execute(
@@ -167,13 +182,12 @@ def _load_events(
     read_n, rej = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     norm: list[dict[str, list]] = [{} for _ in range(n)]
     reject_parts: list[pa.Table] = []
-    columns = src.columns + [SOURCE_FILE, SOURCE_LINE, DAY_COLUMN]
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER false)").format(
-        postgres.table_identifier(target), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
+    encoder = pg_binary.BinaryRows(dict(staging_columns(src)))  # contract columns, provenance, the day
     seen: SeenKeys | None = None
     seen_file: int | None = None
+    stmt = _copy_statement(target, encoder)
     with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
+        copy.write(pg_binary.SIGNATURE)
         for raw, group, sliced in read.chunks(src, files):
             if sliced is None:
                 seen = None
@@ -189,13 +203,12 @@ def _load_events(
             for g, entries in enumerate(_normalized_by_group(result, raw, group, n)):
                 merge_normalized(norm[g], entries)
             if result.valid.num_rows:
-                buf = io.BytesIO()
-                pacsv.write_csv(result.valid.select(columns), buf, write_options=_CSV_OUT)
-                copy.write(buf.getbuffer())
+                copy.write(encoder.encode(result.valid, result.typed))
                 if stats.staged_preview is None:
                     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
             if result.rejects.num_rows:
                 reject_parts.append(result.rejects)
+        copy.write(pg_binary.TRAILER)
     if reject_parts:
         rejects = pa.concat_tables(reject_parts)
         postgres.copy_arrow(conn, f"{target}_rejects", rejects)
@@ -228,7 +241,7 @@ def _load_dimension(
     if raw is None or not raw.num_rows:
         return [DayStats(d, fps[d]) for d in ordered]
     result = validate(src, raw, group)
-    postgres.copy_arrow(conn, target, result.valid)
+    _copy_whole(conn, target, result, pg_binary.BinaryRows(dict(staging_columns(src))))
     postgres.copy_arrow(conn, f"{target}_rejects", result.rejects)
     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
     stats.rejects_preview = result.rejects.slice(0, PREVIEW_ROWS)

@@ -67,6 +67,7 @@ class Validated:
     """The outcome for one batch of landed rows."""
 
     valid: pa.Table  # contract columns as canonical text + provenance (+ _day)
+    typed: pa.Table  # the same rows' columns that are not text, as parsed (what COPY sends)
     rejects: pa.Table  # one row per rejected line
     rejected_rows: np.ndarray  # bool per input row
     collapsed_rows: np.ndarray  # bool per input row (exact duplicate dimension versions)
@@ -210,7 +211,10 @@ def validate(
     out_cols[SOURCE_LINE] = raw.column(SOURCE_LINE)
     if table.is_event:
         out_cols[DAY_COLUMN] = raw.column(DAY_COLUMN)
-    valid = pa.table(out_cols).filter(pa.array(keep))
+    valid = pa.table(out_cols)
+    typed = pa.table({c: p.typed for c, p in parsed.items() if p.typed.type != pa.string()})
+    if not keep.all():
+        valid, typed = valid.filter(pa.array(keep)), typed.filter(pa.array(keep))
     normalized = [
         (code, col, np.flatnonzero(rows & keep))
         for col, p in parsed.items()
@@ -220,6 +224,7 @@ def validate(
     used = {col for _, col, _ in normalized}
     return Validated(
         valid,
+        typed,
         _reject_table(table, raw, problems),
         rejected,
         collapsed,
