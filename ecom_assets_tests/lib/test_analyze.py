@@ -40,3 +40,23 @@ def test_a_column_list_takes_the_row_count_and_only_those_columns(fresh_db_url: 
             "SELECT attname FROM pg_stats WHERE schemaname = 'public' AND tablename = 'narrow'"
         )
         assert [r[0] for r in stats.fetchall()] == ["k"]
+
+
+def test_a_statistics_target_holds_for_that_analyze_alone(fresh_db_url: str) -> None:
+    with psycopg.connect(fresh_db_url) as conn:
+        conn.execute("CREATE TABLE public.wide (k int)")
+        conn.execute("INSERT INTO public.wide SELECT i FROM generate_series(1, 20000) i")
+        assert postgres.analyze_if_stale(conn, "public.wide", 20_000, ["k"], statistics_target=10)
+        bounds = conn.execute(
+            "SELECT array_length(histogram_bounds::text::int[], 1) FROM pg_stats "
+            "WHERE schemaname = 'public' AND tablename = 'wide' AND attname = 'k'"
+        ).fetchone()[0]
+        assert bounds == 11  # 10 buckets; at the default target of 100 there would be 101 bounds
+        setting = conn.execute("SELECT current_setting('default_statistics_target')").fetchone()[0]
+        assert setting == "100"  # restored for the rest of the transaction
+        conn.execute("ANALYZE public.wide")
+        bounds = conn.execute(
+            "SELECT array_length(histogram_bounds::text::int[], 1) FROM pg_stats "
+            "WHERE schemaname = 'public' AND tablename = 'wide' AND attname = 'k'"
+        ).fetchone()[0]
+        assert bounds == 101

@@ -37,6 +37,12 @@ from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES, SourceTable
 from ecom_assets.lib.landing import LandedDay
 from ecom_assets.lib.window import Window
 
+# Statistics of a freshly loaded staging table: 9,000 sampled rows and 30 histogram buckets per
+# column instead of 30,000 and 100. The warehouse reads staging by day and joins it on keys, for
+# which row counts and distinct counts from this sample are enough; ANALYZE of staging orders at
+# scale 10 took 89 ms of a 0.9 s load at the default and 27-31 ms at 30.
+STATISTICS_TARGET = 30
+ENCODE_ROWS = 10_000
 # Part of every fingerprint: a loader that reads or validates differently reloads every day once.
 LOADER_VERSION = "v2"
 PREVIEW_ROWS = 10
@@ -150,11 +156,13 @@ def _copy_statement(target: str, rows: pg_binary.BinaryRows) -> sql.Composed:
 
 
 def _copy_whole(conn: psycopg.Connection, target: str, v: Validated, rows: pg_binary.BinaryRows) -> None:
-    with conn.cursor() as cur, cur.copy(_copy_statement(target, rows)) as copy:
+    """COPY validated rows in batches of ``ENCODE_ROWS``: the server ingests one while the next is
+    encoded."""
+    stmt = _copy_statement(target, rows)
+    with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
         copy.write(pg_binary.SIGNATURE)
-        for start in range(0, v.valid.num_rows, postgres.COPY_BATCH_ROWS):
-            end = start + postgres.COPY_BATCH_ROWS
-            copy.write(rows.encode(v.valid.slice(start, end - start), v.typed.slice(start, end - start)))
+        for start in range(0, v.valid.num_rows, ENCODE_ROWS):
+            copy.write(rows.encode(v.valid.slice(start, ENCODE_ROWS), v.typed.slice(start, ENCODE_ROWS)))
         copy.write(pg_binary.TRAILER)
 
 
@@ -188,7 +196,7 @@ def _load_events(
     stmt = _copy_statement(target, encoder)
     with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
         copy.write(pg_binary.SIGNATURE)
-        for raw, group, sliced in read.chunks(src, files):
+        for raw, group, sliced in read.ahead(read.chunks(src, files)):
             if sliced is None:
                 seen = None
             elif sliced != seen_file:  # the first slice of a big file: the first of a key wins
@@ -240,7 +248,7 @@ def _load_dimension(
     read_n = np.bincount(group, minlength=n)
     if raw is None or not raw.num_rows:
         return [DayStats(d, fps[d]) for d in ordered]
-    result = validate(src, raw, group)
+    result = validate(src, raw, group, threads=2)
     _copy_whole(conn, target, result, pg_binary.BinaryRows(dict(staging_columns(src))))
     postgres.copy_arrow(conn, f"{target}_rejects", result.rejects)
     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
@@ -296,5 +304,7 @@ def load_days(
     for s in per_day:
         stats.add(s)
     _upsert_ledger(conn, src.name, per_day)
-    postgres.analyze_if_stale(conn, f"staging.{src.name}", stats.rows_staged, planner_columns(src))
+    postgres.analyze_if_stale(
+        conn, f"staging.{src.name}", stats.rows_staged, planner_columns(src), STATISTICS_TARGET
+    )
     return stats
