@@ -1,6 +1,7 @@
 """Staging sends PostgreSQL binary COPY rows built from the values it parsed: they must be the
 rows the canonical text (what a CSV COPY would send, and what the rejects and previews show)
-encodes to, byte for byte, on an export with every quirk of real ones."""
+encodes to, byte for byte, on an export with every quirk of real ones; and columns parsed side by
+side validate to the same rows and rejects as one after the other."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def test_typed_values_encode_to_the_rows_of_their_canonical_text(tmp_path: Path)
             from_text = rows.encode(v.valid)
             assert rows.encode(v.valid, v.typed).equals(from_text), name
             normalized |= {code for code, _, _ in v.normalized}
+            side_by_side = validate(src, raw, group, report.window if src.is_event else None, threads=2)
+            assert side_by_side.valid.equals(v.valid) and side_by_side.rejects.equals(v.rejects), name
             # every fixed-width contract column really came from the typed table
             assert set(rows.dtypes) - {"_source_line", "_day"} <= set(v.typed.column_names)
     # the quirks that change a value's spelling were there to encode

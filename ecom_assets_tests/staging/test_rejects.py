@@ -187,6 +187,7 @@ def test_dimension_versions_bools_and_exact_duplicates(
             "C1,a@b.c,2025-01-01,Premium,1,2025-06-01 00:00:00",  # exact duplicate: collapses
             "C2,not-an-email,2025-01-01,Regular,maybe,2025-01-01 00:00:00",
             "C3,c@d.e,2025-01-01,Budget,YES,2025-01-01 00:00:00",  # an unambiguous spelling
+            "C1,x@y.z,2025-01-01,Premium,1,2025-06-01 00:00:00",  # same version, other values: a duplicate key
         ],
     )
     stats = land_and_load(wh, export_dir, data_dir, "customers")
@@ -203,8 +204,15 @@ def test_dimension_versions_bools_and_exact_duplicates(
             "email: does not match the pattern ^[^@\\s]+@[^@\\s]+$; "
             "marketing_consent: not a boolean (expected true/false, yes/no, 1/0)",
         ),
+        (
+            "customers.csv",
+            7,
+            "customer_id",
+            "C1",
+            "duplicate key customer_id + updated_at (first seen at line 3)",
+        ),
     ]
-    assert (stats.rows_read, stats.rows_staged, stats.rows_rejected, stats.rows_collapsed) == (5, 3, 1, 1)
+    assert (stats.rows_read, stats.rows_staged, stats.rows_rejected, stats.rows_collapsed) == (6, 3, 2, 1)
     assert stats.normalized["bool_spelling"][0] == 1
     assert stats.normalized["bool_spelling"][1] == "customers.csv line 6, marketing_consent: 'YES' -> true"
 

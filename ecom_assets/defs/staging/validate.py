@@ -17,6 +17,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,20 +145,32 @@ def validate(
     group: np.ndarray,
     window: Window | None = None,
     seen: SeenKeys | None = None,
+    threads: int = 1,
 ) -> Validated:
-    """Parse and validate landed text rows (``group``: the landed file of each row)."""
+    """Parse and validate landed text rows (``group``: the landed file of each row).
+
+    ``threads``: columns parsed side by side (Arrow's kernels let go of the GIL). A dimension
+    load, during which the server waits, uses two; an event load, whose COPY keeps the other core
+    busy, one."""
     n = raw.num_rows
     names = set(raw.column_names)
     schema = table.model.to_schema().columns
     places = table.places()
     problems = _Problems()
-    parsed: dict[str, values.Parsed] = {}
     cell_bad = np.zeros(n, dtype=bool)  # rows with a problem in some cell (row rules skip them)
     col_bad: dict[str, np.ndarray] = {}
-    for col, spec in schema.items():
+
+    def parse(col: str) -> values.Parsed:
         arr = raw.column(col) if col in names else pa.nulls(n, pa.string())
-        p = values.parse(arr, spec.metadata["kind"], places.get(col))
-        parsed[col] = p
+        return values.parse(arr, schema[col].metadata["kind"], places.get(col))
+
+    if threads > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="staging-parse") as pool:
+            parsed = dict(zip(schema, pool.map(parse, schema), strict=True))
+    else:
+        parsed = {col: parse(col) for col in schema}
+    for col, spec in schema.items():
+        p = parsed[col]
         bad = p.failed.copy()
         problems.add(np.flatnonzero(p.failed), col, p.rules, PARSE)
         if spec.metadata["required"]:
@@ -201,8 +214,7 @@ def validate(
     rejected[rows_] = True
     collapsed = np.zeros(n, dtype=bool)
     if not table.is_event:  # an exact duplicate of a dimension version is the same version
-        text_frame = pd.DataFrame({c: parsed[c].text.to_pandas() for c in schema})
-        collapsed = text_frame.duplicated(keep="first").to_numpy() & ~rejected
+        collapsed = _exact_duplicates(table, parsed, list(schema)) & ~rejected
     _duplicates(table, raw, parsed, group, seen, rejected | collapsed, problems, rejected)
 
     keep = ~rejected & ~collapsed
@@ -232,6 +244,21 @@ def validate(
         {c: raw.column(c).combine_chunks() for c in used if c in names},
         {c: parsed[c].text for c in used},
     )
+
+
+def _exact_duplicates(table: SourceTable, parsed: dict[str, values.Parsed], columns: list[str]) -> np.ndarray:
+    """Rows equal in every column to an earlier row. Equal rows share key and ``updated_at``, so
+    only rows whose pair repeats are compared whole (usually none: a wide frame of every column
+    cost 23 ms of staging customers' 0.10 s validation at scale 10)."""
+    n = len(parsed[table.key].text)
+    pair = pd.DataFrame({c: parsed[c].text.to_pandas() for c in (table.key, "updated_at")})
+    candidates = np.flatnonzero(pair.duplicated(keep=False).to_numpy())
+    out = np.zeros(n, dtype=bool)
+    if len(candidates):
+        take = pa.array(candidates, pa.int64())
+        whole = pd.DataFrame({c: parsed[c].text.take(take).to_pandas() for c in columns})
+        out[candidates] = whole.duplicated(keep="first").to_numpy()
+    return out
 
 
 def _with_faults(problems: _Problems, raw: pa.Table) -> _Problems:
