@@ -1,6 +1,6 @@
 """Ingestion throughput against ``psql \\copy`` of the same export files, table by table.
 
-    python -m bench ingest [--scale 10] [--runs 3] [--messy] [--url postgresql://...]
+    python -m bench ingest [--scale 10] [--runs 3] [--tables orders,customers] [--url postgresql://...]
 
 For each table of a generated export: ``psql -c "\\copy ... csv header"`` of the export file into a
 table with the staging table's columns and indexes, against our two steps, ``ecom import`` (the
@@ -101,8 +101,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--scale", type=float, default=10.0)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--tables", default=",".join(TABLES), help="comma-separated subset (default: all seven)")
     p.add_argument("--url", default=None, help="admin URL (default: ECOM_TEST_DATABASE_URL or local 5432)")
     args = p.parse_args(argv)
+    tables = [t for t in TABLES if t in args.tables.split(",")]
+    unknown = set(args.tables.split(",")) - set(TABLES)
+    if unknown or not tables:
+        p.error(f"unknown table(s): {', '.join(sorted(unknown)) or args.tables}")
     admin = common.admin_url(args.url)
     work = common.scratch("ingest")
     url = common.create_db(admin, "ecom_bench_ingest")
@@ -114,7 +119,7 @@ def main(argv: list[str]) -> int:
         with psycopg.connect(url, autocommit=True) as conn:
             staging_ddl.ensure_staging_tables(conn)
             _psql_tables(conn)
-            for t in TABLES:
+            for t in tables:
                 need = ("orders", t) if t == "order_items" else (t,)
                 runs = {"psql": [], "import": [], "load": [], "messy_import": [], "messy_load": []}
                 for i in range(args.runs):
