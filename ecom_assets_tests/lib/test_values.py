@@ -98,6 +98,29 @@ def test_timestamps(text: str, expected: tuple) -> None:
     assert one("ts", text) == expected
 
 
+def test_a_column_mixing_spellings_keeps_each_rows_text_in_its_place() -> None:
+    written = [
+        "2025-10-01 10:00:00",
+        "2025-10-01T11:00:00.5Z",
+        None,
+        "2025-10-01 12:00:00.25",
+        "2025-10-01T13:00:00+01:00",
+        "not a time",
+        "2025-10-01",
+    ]
+    p = values.parse(pa.array(written, pa.string()), "ts")
+    assert p.text.to_pylist() == [
+        "2025-10-01 10:00:00",
+        "2025-10-01 11:00:00.500000",
+        None,
+        "2025-10-01 12:00:00.25",
+        "2025-10-01 12:00:00",
+        None,
+        "2025-10-01 00:00:00",
+    ]
+    assert p.failed.tolist() == [False, False, False, False, False, True, False]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

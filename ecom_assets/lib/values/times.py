@@ -126,15 +126,17 @@ def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
     good = mask(pc.is_valid(typed))
     out_text = pc.if_else(pa.array(ok & good), text, null_of(pa.string()))
     fixed = good & ~ok
-    if fixed.any():  # whole seconds written without a fraction
-        micros = pc.fill_null(pc.cast(typed, pa.int64()), 0).to_numpy(zero_copy_only=False)
-        seconds = pc.cast(pa.array(micros // 1_000_000), pa.timestamp("s"))
+    if fixed.any():  # loose spellings get their canonical text (only they: strftime is slow)
+        rows = np.flatnonzero(fixed)
+        sub = pc.take(typed, pa.array(rows, pa.int64()))
+        micros = pc.cast(sub, pa.int64()).to_numpy(zero_copy_only=False)
+        seconds = pc.cast(pa.array(micros // 1_000_000), pa.timestamp("s"))  # whole seconds: no fraction
         text = pc.if_else(
             pa.array(micros % 1_000_000 != 0),
-            pc.strftime(typed, format="%Y-%m-%d %H:%M:%S"),
+            pc.strftime(sub, format="%Y-%m-%d %H:%M:%S"),
             pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"),
         )
-        out_text = pc.if_else(pa.array(fixed), text, out_text)
+        out_text = scatter(len(typed), rows, text, pa.string(), out_text)
     failed = ~good
     rules = np.where(failed, RULES["ts"], None).astype(object)
     return out_text, typed, failed, rules, extra
