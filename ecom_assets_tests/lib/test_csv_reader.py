@@ -109,3 +109,15 @@ def test_a_long_file_in_small_blocks_numbers_every_line(tmp_path: Path) -> None:
         expected.append((line, str(i)))
         line += 2 if i % 7 == 0 else 1
     assert got == expected
+
+
+def test_byte_counts_and_utf8_checks_agree_with_python() -> None:
+    from ecom_assets.lib.csv_text import count_byte, is_utf8
+
+    data = b'1,"a\nb",2\n3,"x""y",\xc3\xa9\n\n'
+    for end in (None, 0, 5, len(data)):
+        assert count_byte(data, 10, end) == data.count(b"\n", 0, len(data) if end is None else end)
+        assert count_byte(data, 34, end) == data.count(b'"', 0, len(data) if end is None else end)
+    assert count_byte(b"", 10) == 0
+    assert is_utf8(b"plain ascii") and is_utf8("caf\u00e9 \u20ac".encode()) and is_utf8(b"")
+    assert not is_utf8(b"caf\xe9") and not is_utf8(b"\xc3")
