@@ -7,8 +7,10 @@ no fault and one line per record (rows == newlines) takes pyarrow's multi-thread
 ``arange`` line numbers: the checks that decide this are C-speed scans (an ASCII check, else a
 UTF-8 decode; NUL and header searches; newlines and quotes counted with numpy, a third of
 ``bytes.count``'s time). Other blocks go through the exact path: records located with numpy,
-faults marked, the good records parsed by pyarrow. A file whose quoting is not RFC 4180 (a quote
-inside an unquoted value changes the parity) is read from that block on by ``csv_fallback``.
+faults marked, the good records parsed by pyarrow; a quote inside an unquoted value (``5" x``,
+``\xe9"x"``) is a character there, as pyarrow reads it. A file whose quoting the parity cannot
+follow (a closing quote followed by text, or an odd quote that made a block end inside a record)
+is read from that block on by ``csv_fallback``.
 """
 
 from __future__ import annotations
@@ -173,8 +175,8 @@ class Reader:
         self, block: bytes, first_line: int, final: bool, parsed: tuple[pa.Table, int] | None
     ) -> Batch | None:
         arr = np.frombuffer(block, dtype=np.uint8)
-        quotes = np.flatnonzero(arr == 34)
-        if not rfc4180_quotes(arr, quotes):
+        quotes = rfc4180_quotes(arr, np.flatnonzero(arr == 34))
+        if quotes is None or (not final and len(quotes) % 2):  # (odd: the block was not cut at a record end)
             return None
         nl = np.flatnonzero(arr == 10)
         ends = nl[(np.searchsorted(quotes, nl) & 1) == 0]  # newlines outside quotes
@@ -221,7 +223,7 @@ class Reader:
                             "concatenated?)", None)  # fmt: skip
 
         good = np.array([f is None for f in fault], dtype=bool) & ~blank
-        table = self._parse_good(block, starts, stops, good, fault, parsed)
+        table = self._parse_good(block, quotes, starts, stops, good, fault, parsed)
         if table is None:
             return None
         faults = [
@@ -236,6 +238,7 @@ class Reader:
     def _parse_good(
         self,
         block: bytes,
+        quotes: np.ndarray,
         starts: np.ndarray,
         stops: np.ndarray,
         good: np.ndarray,
@@ -251,7 +254,7 @@ class Reader:
                 return table
             if invalid == 0:
                 return None  # the parser saw other records than the quote parity did
-            self._mark_field_counts(block, starts, stops, good, fault)
+            self._mark_field_counts(block, quotes, starts, good, fault)
             parsed = None
         return None
 
@@ -272,10 +275,9 @@ class Reader:
         return (None, 0) if result is None else result
 
     def _mark_field_counts(
-        self, block: bytes, starts: np.ndarray, stops: np.ndarray, good: np.ndarray, fault: list
+        self, block: bytes, quotes: np.ndarray, starts: np.ndarray, good: np.ndarray, fault: list
     ) -> None:
         arr = np.frombuffer(block, dtype=np.uint8)
-        quotes = np.flatnonzero(arr == 34)
         commas = np.flatnonzero(arr == 44)
         commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
         owner = np.searchsorted(starts, commas, side="right") - 1

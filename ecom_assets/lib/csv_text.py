@@ -174,22 +174,40 @@ def count_byte(data: bytes, byte: int, end: int | None = None) -> int:
     return int(np.count_nonzero(arr == byte))
 
 
-def rfc4180_quotes(arr: np.ndarray, quotes: np.ndarray) -> bool:
-    """True when every quote sits where RFC 4180 puts one, so quote parity splits records right.
+def rfc4180_quotes(arr: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
+    """The quotes that open or close quoted values, when quote parity then splits records right.
 
     In a block that starts at a record start, the quote at index j opens a quoted value when j is
     even (it must follow a comma or line start, or close an escaped ``""`` pair) and closes one
     when j is odd (a comma, line end or another quote follows). A quote inside an unquoted value
-    (``5" screen``) breaks this; such a block is read by Python's csv module instead.
+    (``5" screen``, or ``\xe9"Kelly"`` after a stray byte) opens nothing: pyarrow and Python's csv
+    module read it as a character, so it is left out and the quotes after it change parity. None
+    for a closing quote followed by something else or a quote after a bare ``\r`` (such a block is
+    read by Python's csv module instead).
     """
     if not len(quotes):
-        return True
-    opening, closing = quotes[0::2], quotes[1::2]
-    prev = arr[np.maximum(opening - 1, 0)]
-    ok_open = (opening == 0) | np.isin(prev, _FIELD_EDGE[[0, 1, 3]])
-    nxt = arr[np.minimum(closing + 1, len(arr) - 1)]
-    ok_close = (closing == len(arr) - 1) | np.isin(nxt, _FIELD_EDGE)
-    return bool(ok_open.all() and ok_close.all())
+        return quotes
+    can_open = (quotes == 0) | np.isin(arr[np.maximum(quotes - 1, 0)], _FIELD_EDGE[[0, 1, 3]])
+    can_close = (quotes == len(arr) - 1) | np.isin(arr[np.minimum(quotes + 1, len(arr) - 1)], _FIELD_EDGE)
+    even = np.arange(len(quotes)) % 2 == 0
+    misplaced = (  # by the parity of each quote after an even, or an odd number of quotes left out
+        np.flatnonzero(np.where(even, ~can_open, ~can_close)),
+        np.flatnonzero(np.where(even, ~can_close, ~can_open)),
+    )
+    literal: list[int] = []
+    while True:
+        found = misplaced[len(literal) % 2]
+        k = int(np.searchsorted(found, literal[-1] + 1 if literal else 0))
+        if k == len(found):
+            return np.delete(quotes, literal) if literal else quotes
+        j = int(found[k])
+        opening = (j - len(literal)) % 2 == 0
+        if not opening or arr[quotes[j] - 1] == 13:
+            return None
+        literal.append(j)
+        while j + 1 < len(quotes) and quotes[j + 1] == quotes[j] + 1:  # ``5"" x``: a character too
+            j += 1
+            literal.append(j)
 
 
 def last_record_end(buf: bytes) -> int:
