@@ -109,3 +109,51 @@ def test_a_long_file_in_small_blocks_numbers_every_line(tmp_path: Path) -> None:
         expected.append((line, str(i)))
         line += 2 if i % 7 == 0 else 1
     assert got == expected
+
+
+def test_byte_counts_and_utf8_checks_agree_with_python() -> None:
+    from ecom_assets.lib.csv_text import count_byte, is_utf8
+
+    data = b'1,"a\nb",2\n3,"x""y",\xc3\xa9\n\n'
+    for end in (None, 0, 5, len(data)):
+        assert count_byte(data, 10, end) == data.count(b"\n", 0, len(data) if end is None else end)
+        assert count_byte(data, 34, end) == data.count(b'"', 0, len(data) if end is None else end)
+    assert count_byte(b"", 10) == 0
+    assert is_utf8(b"plain ascii") and is_utf8("caf\u00e9 \u20ac".encode()) and is_utf8(b"")
+    assert not is_utf8(b"caf\xe9") and not is_utf8(b"\xc3")
+
+
+# quotes inside unquoted values, in blocks that go through the exact path (a fault in them)
+LITERAL_QUOTES = {
+    "stray byte before a quoted value": (b'a,b,c\n1,\xe9"x",3\n4,"5\n5",6\n7,8,9\n', True),
+    # an odd quote fools the quote parity that blocks are cut by: Python's csv from there on
+    "inch mark, NUL, quoted newline": (b'a,b,c\n1,5" screen,3\n2,\x00,3\n4,"5\n6",7\n', False),
+    "inch mark and NUL": (b'a,b,c\n1,5" screen,3\n2,\x00,3\n4,"5",7\n', True),
+    "inch marks doubled, no quote after": (b'a,b,c\n1,5"" x,3\n2,\x00,3\n4,5\n6,7,8\n', True),
+    "two inch marks, too many fields": (b'a,b,c\n1,5" x,6" y,3\n\xe9\n4,"5",6\n', True),
+    "inch mark at the end, cut off": (b'a,b,c\n\xe9\n1,2,3\n4,5" x', True),
+    "closing quote followed by text": (b'a,b,c\n1,"x"y,3\n4,5,6\n\xe9\n', False),
+}
+
+
+@pytest.mark.parametrize("block_size", [1 << 24, 8], ids=["one block", "tiny blocks"])
+@pytest.mark.parametrize("name", list(LITERAL_QUOTES))
+def test_quotes_inside_unquoted_values_read_as_pythons_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, block_size: int
+) -> None:
+    from ecom_assets.lib import csv_fallback
+
+    data, fast = LITERAL_QUOTES[name]
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    header = cr.read_header(path)
+    expected = list(csv_fallback.read_rest(path, header.size, 2, header.names, {header.line}))
+
+    def flatten(batches: list) -> tuple:
+        rows = [(int(ln), r) for b in batches for ln, r in zip(b.lines, b.rows.to_pylist(), strict=True)]
+        # (the rule of a cut-off line is worded differently by the fallback)
+        return rows, [(f.line, f.code, f.raw, f.column) for b in batches for f in b.faults]
+
+    if fast and block_size > len(data):  # the block stays on the fast path: no Python csv
+        monkeypatch.setattr(csv_fallback, "read_rest", None)
+    assert flatten(list(cr.read_batches(path, block_size=block_size))) == flatten(expected)

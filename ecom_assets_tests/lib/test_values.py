@@ -151,3 +151,16 @@ def test_booleans_and_null_markers() -> None:
 def test_the_day_of_a_timestamp_is_its_utc_day() -> None:
     days = values.parse_day(pa.array(["2025-10-01T23:30:00-05:00", "2025-10-01 23:30:00", "x"]), "ts")
     assert days.to_pylist() == [dt.date(2025, 10, 2), dt.date(2025, 10, 1), None]
+
+
+def test_the_day_is_the_day_of_the_parsed_value_in_every_spelling() -> None:
+    # parse_day skips the canonical text parse writes; the day must stay the one of parse's value
+    spellings = ["2025-10-01 23:30:00", "2025-10-01T23:30:00Z", "2025-10-01T23:30:00+02:00", "2025-10-01T23:30",
+                 "2025-10-01", " 2025-10-01 00:00:01.5 ", "2025-10-01 23:30:00.1234567", "2025-02-30 10:00:00",
+                 "2025-10-01T25:00:00", "NULL", "", None, "x", "1900-01-01", "2035-10-01T00:00:00-01:00"]  # fmt: skip
+    for kind in ("ts", "date"):
+        col = pa.array(spellings * 3, pa.string())
+        typed = values.parse(col, kind).typed
+        expected = typed.cast(pa.date32()) if kind == "ts" else typed
+        assert values.parse_day(col, kind).equals(expected)
+        assert values.parse_day(pa.chunked_array([col[:7], col[7:]]), kind).equals(expected)

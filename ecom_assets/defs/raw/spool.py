@@ -2,17 +2,20 @@
 
 An export is usually in time order, so a day is complete when a later batch no longer holds it:
 such days are spooled at once, each as one part. A file out of order, or a very big day, is
-spooled in several parts that are put together when the day is taken. Parts are Arrow IPC files
-with lz4 (written and read back at memory speed; the Parquet encoding is paid once, in the
-landed month file). Rows without a usable day (and lines that could not be read as rows) wait
-under ``None``; ``settle`` moves them, and the rows dated outside the accepted window, to the
-as-of day, where staging rejects them with their reason.
+spooled in several parts that are put together when the day is taken. A part is a run of record
+batches in an Arrow IPC file with lz4 (the Parquet encoding is paid once, in the landed month
+file); the days spooled together share one file, as creating a file costs about a millisecond
+(a file per day took 0.6 s of the 2.2 s import of orders and order_items at scale 10). Rows
+without a usable day (and lines that could not be read as rows) wait under ``None``; ``settle``
+moves them, and the rows dated outside the accepted window, to the as-of day, where staging
+rejects them with their reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +30,34 @@ EPOCH = dt.date(1970, 1, 1)
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
-def _write_part(path: Path, data: pa.Table) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, data.schema, options=_IPC) as w:
-        w.write_table(data)
+@dataclass(frozen=True)
+class _Part:
+    """Rows of one day spooled to disk: ``batches`` record batches of ``path`` from ``first`` on."""
+
+    path: Path
+    first: int
+    batches: int
+    rows: int
 
 
-def _read_part(path: Path) -> pa.Table:
-    with pa.OSFile(str(path), "rb") as source:
-        return pa.ipc.open_file(source).read_all()
+def _write_parts(path: Path, days: list[tuple[dt.date | None, pa.Table]]) -> list[_Part]:
+    """Write days of the same schema to one IPC file, each a run of record batches."""
+    parts = []
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, days[0][1].schema, options=_IPC) as w:
+        for _, data in days:
+            batches = data.to_batches()
+            for b in batches:
+                w.write_batch(b)
+            first = parts[-1].first + parts[-1].batches if parts else 0
+            parts.append(_Part(path, first, len(batches), data.num_rows))
+    return parts
+
+
+def _read_part(part: _Part) -> pa.Table:
+    with pa.OSFile(str(part.path), "rb") as source:
+        reader = pa.ipc.open_file(source)
+        batches = [reader.get_batch(i) for i in range(part.first, part.first + part.batches)]
+        return pa.Table.from_batches(batches, reader.schema)
 
 
 def _normalize(t: pa.Table) -> pa.Table:
@@ -52,8 +75,8 @@ class DaySpool:
         self.folder = folder
         self.parts_dir = folder / ".parts"
         self.buffer: dict[dt.date | None, list[pa.Table]] = {}
-        self.parts: dict[dt.date | None, list[Path]] = {}
-        self.part_rows: dict[Path, int] = {}
+        self.parts: dict[dt.date | None, list[_Part]] = {}
+        self._open_parts: dict[Path, int] = {}  # a part file's days not taken yet
         self.buffered = 0
         self._last_day: dt.date | None = None
         self._counter = 0
@@ -87,27 +110,31 @@ class DaySpool:
         if len(dated):
             self._last_day = EPOCH + dt.timedelta(days=int(dated[-1]))
             first = EPOCH + dt.timedelta(days=int(dated.min()))
-            for key in [k for k in self.buffer if k is not None and k < first]:
-                self._flush(key)  # complete in a time-ordered export
+            complete = [k for k in self.buffer if k is not None and k < first]  # in a time-ordered export
+            self._flush(complete)
         if self.buffered > BUFFER_ROWS:
-            for key in list(self.buffer):
-                self._flush(key)
+            self._flush(list(self.buffer))
 
     def add_undated(self, rows: pa.Table) -> None:
         self._add(None, rows)
 
-    def _flush(self, key: dt.date | None) -> None:
-        tables = self.buffer.pop(key, [])
-        if not tables:
-            return
-        self.buffered -= sum(t.num_rows for t in tables)
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
-        self._counter += 1
-        path = self.parts_dir / f"{key or 'undated'}.{self._counter}.arrow"
-        data = _normalize(pa.concat_tables(tables, promote_options="permissive"))
-        _write_part(path, data)
-        self.parts.setdefault(key, []).append(path)
-        self.part_rows[path] = data.num_rows
+    def _flush(self, keys: list[dt.date | None]) -> None:
+        """Spool the buffered rows of ``keys``: one file per flush (per set of columns: rows of
+        faulted lines have more), each day one part in it."""
+        by_schema: dict[pa.Schema, list[tuple[dt.date | None, pa.Table]]] = {}
+        for key in keys:
+            tables = self.buffer.pop(key, [])
+            if tables:
+                self.buffered -= sum(t.num_rows for t in tables)
+                data = _normalize(pa.concat_tables(tables, promote_options="permissive"))
+                by_schema.setdefault(data.schema, []).append((key, data))
+        for days in by_schema.values():
+            self.parts_dir.mkdir(parents=True, exist_ok=True)
+            self._counter += 1
+            path = self.parts_dir / f"{self._counter}.arrow"
+            for (key, _), part in zip(days, _write_parts(path, days), strict=True):
+                self.parts.setdefault(key, []).append(part)
+            self._open_parts[path] = len(days)
 
     # -- what was seen --------------------------------------------------------------------------
 
@@ -120,10 +147,12 @@ class DaySpool:
 
     def _take(self, key: dt.date | None) -> list[pa.Table]:
         tables = []
-        for path in self.parts.pop(key, []):
-            tables.append(_read_part(path))
-            path.unlink()
-            del self.part_rows[path]
+        for part in self.parts.pop(key, []):
+            tables.append(_read_part(part))
+            self._open_parts[part.path] -= 1
+            if not self._open_parts[part.path]:  # every day of the file taken
+                part.path.unlink()
+                del self._open_parts[part.path]
         buffered = self.buffer.pop(key, [])
         self.buffered -= sum(t.num_rows for t in buffered)
         return tables + buffered
@@ -175,7 +204,7 @@ class DaySpool:
 
     def day_rows(self, key: dt.date) -> int:
         return sum(t.num_rows for t in self.buffer.get(key, [])) + sum(
-            self.part_rows[p] for p in self.parts.get(key, [])
+            p.rows for p in self.parts.get(key, [])
         )
 
     def take_day(self, key: dt.date) -> pa.Table:
