@@ -159,7 +159,6 @@ def test_big_file_is_staged_in_slices_and_first_key_still_wins(
     wh: psycopg.Connection, export_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(read, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(read, "MIN_CHUNK_ROWS", 1)
     monkeypatch.setattr(landing, "ROW_GROUP_ROWS", 4)  # days cross row groups of the month file
     root = data_dir / "landing"
     rows = [order(f"O{i}", "2025-10-01") for i in range(1, 6)] + [order("O2", "2025-10-01", customer="C7")]
@@ -197,18 +196,3 @@ def test_reading_ahead_keeps_order_raises_the_readers_error_and_stops_with_its_c
     items.close()  # the caller stops (an exception in the load does the same)
     assert len(produced) <= 4  # the one handed over, at most one queued and one being put
     assert not [t for t in threading.enumerate() if t.name == "staging-read-ahead"]
-
-
-def test_a_load_makes_enough_chunks_to_overlap_validation_and_copy(tmp_path: Path) -> None:
-    def days(rows: int, n: int) -> dict[dt.date, landing.LandedDay]:
-        path = tmp_path / "2025-10.parquet"
-        return {
-            D1 + dt.timedelta(days=i): landing.LandedDay(
-                D1 + dt.timedelta(days=i), path, i * rows, rows, "x", 16
-            )
-            for i in range(n)
-        }
-
-    assert read.chunk_rows(days(330, 426)) == 330 * 426 // read.PIPELINE_CHUNKS  # orders at scale 10: 8,791
-    assert read.chunk_rows(days(30_000, 30)) == read.CHUNK_ROWS  # a month of a big shop's events
-    assert read.chunk_rows(days(300, 1)) == read.MIN_CHUNK_ROWS  # a new day: one chunk

@@ -48,17 +48,6 @@ T = TypeVar("T")
 # run's peak memory. Staging clickstream at scale 100 (7.5M rows): 200k rows 1,253 MiB peak RSS /
 # 45.4 s, 100k 947 MiB / 44.6 s, 50k 821 MiB / 44.1 s; smaller chunks cost no time.
 CHUNK_ROWS = 50_000
-# A load's COPY ingests chunk k while chunk k+1 is validated: the first chunk's validation and the
-# last chunk's ingest are the parts that do not overlap, so a load makes at least
-# PIPELINE_CHUNKS chunks (of MIN_CHUNK_ROWS rows at least: a chunk has a fixed cost of ~3 ms).
-PIPELINE_CHUNKS = 16
-MIN_CHUNK_ROWS = 5_000
-
-
-def chunk_rows(files: dict[dt.date, LandedDay]) -> int:
-    """Rows per chunk for loading these days: ``CHUNK_ROWS``, or fewer for a small load."""
-    total = sum(CHUNK_ROWS if d.rows is None else d.rows for d in files.values())
-    return max(MIN_CHUNK_ROWS, min(CHUNK_ROWS, total // PIPELINE_CHUNKS))
 
 
 def display(path: Path) -> str:
@@ -155,9 +144,9 @@ def _read_together(table: SourceTable, run: list[tuple[int, LandedDay]]) -> tupl
     return data, np.repeat(np.array([i for i, _ in run], dtype=np.int64), counts)
 
 
-def _runs(files: dict[dt.date, LandedDay], limit: int) -> Iterator[list[tuple[int, LandedDay]]]:
+def _runs(files: dict[dt.date, LandedDay]) -> Iterator[list[tuple[int, LandedDay]]]:
     """Days to read together, in day order: consecutive days of one month file up to about
-    ``limit`` rows; a day file alone."""
+    ``CHUNK_ROWS`` rows; a day file alone."""
     run: list[tuple[int, LandedDay]] = []
     rows = 0
     for i, (_, d) in enumerate(sorted(files.items())):
@@ -167,7 +156,7 @@ def _runs(files: dict[dt.date, LandedDay], limit: int) -> Iterator[list[tuple[in
             alone
             or last.path != d.path
             or (last.offset or 0) + (last.rows or 0) != d.offset  # not the next rows of the file
-            or rows + (d.rows or 0) > limit
+            or rows + (d.rows or 0) > CHUNK_ROWS
         ):
             yield run
             run, rows = [], 0
@@ -185,10 +174,10 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
 
 
 def chunks(
-    src: SourceTable, files: dict[dt.date, LandedDay], limit: int | None = None
+    src: SourceTable, files: dict[dt.date, LandedDay]
 ) -> Iterator[tuple[pa.Table, np.ndarray, int | None]]:
-    """Landed rows in day order, in chunks of at most ``limit`` rows (default ``chunk_rows``):
-    small days grouped, a big day sliced. Yields (rows, day number of each row, the day number when the chunk is a slice
+    """Landed rows in day order, in chunks of about ``CHUNK_ROWS``: small days grouped, a big
+    day sliced. Yields (rows, day number of each row, the day number when the chunk is a slice
     of one big day, so its slices can share the keys seen so far)."""
     pending: list[pa.Table] = []
     groups: list[np.ndarray] = []
@@ -200,27 +189,26 @@ def chunks(
         pending, groups, size = [], [], 0
         return out
 
-    limit = limit or chunk_rows(files)
-    for run in _runs(files, limit):
+    for run in _runs(files):
         if len(run) == 1:
             i, d = run[0]
             t = read_landed(src, d)
             group = np.full(t.num_rows, i, dtype=np.int64)
         else:
             t, group = _read_together(src, run)
-        if len(run) == 1 and t.num_rows > limit:
+        if len(run) == 1 and t.num_rows > CHUNK_ROWS:
             if pending:
                 yield flush()
-            for start in range(0, t.num_rows, limit):
-                part = t.slice(start, limit)
+            for start in range(0, t.num_rows, CHUNK_ROWS):
+                part = t.slice(start, CHUNK_ROWS)
                 yield part, group[start : start + part.num_rows], i
             continue
-        if pending and size + t.num_rows > limit:  # chunks stay within the limit
+        if pending and size + t.num_rows > CHUNK_ROWS:  # chunks stay within CHUNK_ROWS
             yield flush()
         pending.append(t)
         groups.append(group)
         size += t.num_rows
-        if size >= limit:
+        if size >= CHUNK_ROWS:
             yield flush()
     if pending:
         yield flush()
