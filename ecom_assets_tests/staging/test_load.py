@@ -1,7 +1,6 @@
 """Staging loads are idempotent per day, and the staging DDL matches the contract."""
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import psycopg
@@ -173,26 +172,3 @@ def test_big_file_is_staged_in_slices_and_first_key_still_wins(
     assert wh.execute("SELECT customer_id FROM staging.orders WHERE order_id = 'O2'").fetchall() == [("C1",)]
     ledger = wh.execute("SELECT day, rows_read, rows_staged, rows_rejected FROM ops.staging_loads ORDER BY 1")
     assert ledger.fetchall() == [(D1, 6, 5, 1), (D2, 1, 1, 0)]
-
-
-def test_reading_ahead_keeps_order_raises_the_readers_error_and_stops_with_its_caller() -> None:
-    assert list(read.ahead(iter(range(50)))) == list(range(50))
-    produced: list[int] = []
-
-    def failing():
-        yield 1
-        raise UnreadableFile("orders/2025-10.parquet: damaged")
-
-    with pytest.raises(UnreadableFile, match="damaged"):
-        list(read.ahead(failing()))
-
-    def counting():
-        for i in range(1000):
-            produced.append(i)
-            yield i
-
-    items = read.ahead(counting())
-    assert next(items) == 0
-    items.close()  # the caller stops (an exception in the load does the same)
-    assert len(produced) <= 4  # the one handed over, at most one queued and one being put
-    assert not [t for t in threading.enumerate() if t.name == "staging-read-ahead"]

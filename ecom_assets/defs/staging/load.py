@@ -196,7 +196,7 @@ def _load_events(
     stmt = _copy_statement(target, encoder)
     with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
         copy.write(pg_binary.SIGNATURE)
-        for raw, group, sliced in read.ahead(read.chunks(src, files)):
+        for raw, group, sliced in read.chunks(src, files):
             if sliced is None:
                 seen = None
             elif sliced != seen_file:  # the first slice of a big file: the first of a key wins

@@ -12,11 +12,8 @@ rejects them like any other bad line, and its rows name the file itself when it 
 from __future__ import annotations
 
 import datetime as dt
-import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -39,9 +36,8 @@ from ecom_assets.lib.landing import (
 
 __all__ = [
     "FAULT", "FAULT_COLUMN", "FAULT_RULE", "LANDING_EXTRAS", "PROVENANCE", "RAW", "SOURCE_FILE",
-    "SOURCE_LINE", "UnreadableFile", "ahead", "chunks", "display", "fault_rows", "read_landed",
+    "SOURCE_LINE", "UnreadableFile", "chunks", "display", "fault_rows", "read_landed",
 ]  # fmt: skip
-T = TypeVar("T")
 
 # Rows validated and sent per COPY write. Validating a chunk holds several times its bytes (parsed
 # columns, masks, the CSV to send) and the allocators keep what they freed, so the chunk sets the
@@ -212,44 +208,3 @@ def chunks(
             yield flush()
     if pending:
         yield flush()
-
-
-def ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, produced one ahead on a thread: the next chunk's Parquet decodes (Arrow lets go
-    of the GIL) while the caller validates this one. Holds at most two items beyond the caller's.
-    An exception of ``items`` is raised to the caller; a caller that stops early stops the thread
-    after the item it is producing."""
-    box: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(entry: tuple) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(entry, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(("item", item)):
-                    return
-            put(("end", None))
-        except BaseException as e:  # noqa: BLE001 - handed to the consumer, which raises it
-            put(("error", e))
-
-    worker = threading.Thread(target=produce, name="staging-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = box.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        worker.join()
