@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ecom_assets.lib import landing
@@ -96,3 +97,19 @@ def test_an_aborted_month_leaves_the_old_file_and_a_damaged_one_is_named(tmp_pat
     path.write_bytes(before[: len(before) // 2])
     with pytest.raises(UnreadableFile, match=r"orders/2025-10.parquet: not a readable landed file"):
         landing.landed_files("orders", tmp_path)
+
+
+def test_only_columns_with_few_distinct_values_are_dictionary_encoded(tmp_path: Path) -> None:
+    path = tmp_path / "orders" / "2025-10.parquet"
+    writer = landing.MonthWriter(path, NAMES, group_rows=3)
+    writer.add(DAYS[0], _day(DAYS[0], 40))  # unique ids, customer ids and lines
+    writer.close()
+    column = pq.ParquetFile(path).metadata.row_group(0).column
+    encodings = {column(i).path_in_schema: column(i).encodings for i in range(len(writer.schema))}
+    assert not any("DICTIONARY" in e for e in encodings["order_id"])
+    assert any("DICTIONARY" in e for e in encodings["_source_file"])  # one value
+    assert landing.dictionary_columns(_day(DAYS[0], 40)) == ["_source_file"]
+    empty = tmp_path / "orders" / "2025-11.parquet"
+    writer = landing.MonthWriter(empty, NAMES)
+    writer.close()  # a month with no rows is still a readable file
+    assert pq.ParquetFile(empty).metadata.num_rows == 0
