@@ -98,6 +98,26 @@ def test_timestamps(text: str, expected: tuple) -> None:
     assert one("ts", text) == expected
 
 
+def test_a_day_that_does_not_exist_fails_alone_among_canonical_values() -> None:
+    dates = values.parse(pa.array(["2025-10-01", "2025-02-30", "2025-10-02 00:00:00", None]), "date")
+    assert dates.text.to_pylist() == ["2025-10-01", None, "2025-10-02", None]
+    assert dates.typed.to_pylist() == [dt.date(2025, 10, 1), None, dt.date(2025, 10, 2), None]
+    assert dates.failed.tolist() == [False, True, False, False]
+    clean = values.parse(pa.array(["2024-02-29", None, "1999-12-31"]), "date")  # all canonical: one cast
+    assert clean.typed.to_pylist() == [dt.date(2024, 2, 29), None, dt.date(1999, 12, 31)]
+    assert not clean.failed.any() and not any(rows.any() for rows in clean.normalized.values())
+    stamps = values.parse(
+        pa.array(["2025-10-01 10:00:00", "2025-02-30 10:00:00", "2025-10-01 10:00:00.5"]), "ts"
+    )
+    assert stamps.text.to_pylist() == ["2025-10-01 10:00:00", None, "2025-10-01 10:00:00.5"]
+    assert stamps.typed.to_pylist() == [
+        dt.datetime(2025, 10, 1, 10),
+        None,
+        dt.datetime(2025, 10, 1, 10, 0, 0, 500000),
+    ]
+    assert stamps.failed.tolist() == [False, True, False]
+
+
 def test_a_column_mixing_spellings_keeps_each_rows_text_in_its_place() -> None:
     written = [
         "2025-10-01 10:00:00",

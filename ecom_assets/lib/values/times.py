@@ -44,12 +44,22 @@ def _real_day(ts: pa.Array, written: pa.Array, canonical: np.ndarray | None = No
 def _parse_date(text: pa.Array, canonical: bool = False) -> pa.Array:
     """``YYYY-MM-DD`` text -> date32 (null where not a real day); ``canonical``: every present
     value is known to match the canonical pattern."""
+    if canonical:
+        try:  # Arrow's ISO parser checks that the day exists: a quarter of strptime + day check
+            return pc.cast(text, pa.date32())
+        except pa.ArrowInvalid:
+            pass  # a day that does not exist (02-30): the way below nulls it alone
     ts = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     known = np.ones(len(text), dtype=bool) if canonical else None
     return pc.if_else(pa.array(_real_day(ts, text, known)), pc.cast(ts, pa.date32()), null_of(pa.date32()))
 
 
 def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
+    try:  # every value canonical: Arrow reads exactly YYYY-MM-DD of a day that exists, nothing else
+        typed = pc.cast(text, pa.date32())
+        return text, typed, np.zeros(len(text), dtype=bool), np.full(len(text), None, dtype=object), {}
+    except pa.ArrowInvalid:
+        pass
     ok, rest = split_canonical(text, CANONICAL["date"])
     day_text = text
     extra: dict[str, np.ndarray] = {}
@@ -68,6 +78,20 @@ def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
     return pc.if_else(pa.array(good), cand, null_of(pa.string())), typed, failed, rules, extra
 
 
+def _canonical_timestamps(text: pa.Array, ok: np.ndarray, rest: np.ndarray) -> pa.Array:
+    """Timestamps of the rows in the canonical spelling, row by row: null where the day does not exist."""
+    head = pc.utf8_slice_codeunits(text, 0, 19)
+    typed = pc.strptime(pc.if_else(pa.array(ok), head, null_of(pa.string())), format="%Y-%m-%d %H:%M:%S",
+                        unit="us", error_is_null=True)  # fmt: skip
+    long = ok & mask(pc.greater(pc.utf8_length(text), 19))
+    if long.any():
+        frac = pc.utf8_rpad(pc.utf8_slice_codeunits(text, 20, 26), width=6, padding="0")
+        micros = pc.cast(pc.if_else(pa.array(long), frac, "0"), pa.int64())
+        typed = pc.cast(pc.add(pc.cast(typed, pa.int64()), micros), pa.timestamp("us"))
+    present = ok | rest
+    return pc.if_else(pa.array(_real_day(typed, text, ok | ~present)), typed, null_of(pa.timestamp("us")))
+
+
 def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """Timestamps in any accepted spelling -> timestamp[us] in UTC (null where not one)."""
     typed, extra, _ = _timestamps(text)
@@ -78,16 +102,10 @@ def _timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.nda
     """``parse_timestamps`` and the rows in the canonical spelling."""
     n = len(text)
     ok, rest = split_canonical(text, CANONICAL["ts"])
-    head = pc.utf8_slice_codeunits(text, 0, 19)
-    typed = pc.strptime(pc.if_else(pa.array(ok), head, null_of(pa.string())), format="%Y-%m-%d %H:%M:%S",
-                        unit="us", error_is_null=True)  # fmt: skip
-    long = ok & mask(pc.greater(pc.utf8_length(text), 19))
-    if long.any():
-        frac = pc.utf8_rpad(pc.utf8_slice_codeunits(text, 20, 26), width=6, padding="0")
-        micros = pc.cast(pc.if_else(pa.array(long), frac, "0"), pa.int64())
-        typed = pc.cast(pc.add(pc.cast(typed, pa.int64()), micros), pa.timestamp("us"))
-    present = ok | rest
-    typed = pc.if_else(pa.array(_real_day(typed, text, ok | ~present)), typed, null_of(pa.timestamp("us")))
+    try:  # Arrow's ISO parser reads the canonical spelling and checks the day: a third of the way below
+        typed = pc.cast(pc.if_else(pa.array(ok), text, null_of(pa.string())), pa.timestamp("us"))
+    except pa.ArrowInvalid:  # a day that does not exist (02-30): nulled alone below
+        typed = _canonical_timestamps(text, ok, rest)
     extra: dict[str, np.ndarray] = {}
     if not rest.any():
         return typed, extra, ok
