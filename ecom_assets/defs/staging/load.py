@@ -250,7 +250,8 @@ def _load_dimension(
         return [DayStats(d, fps[d]) for d in ordered]
     result = validate(src, raw, group, threads=2)
     _copy_whole(conn, target, result, pg_binary.BinaryRows(dict(staging_columns(src))))
-    postgres.copy_arrow(conn, f"{target}_rejects", result.rejects)
+    if result.rejects.num_rows:
+        postgres.copy_arrow(conn, f"{target}_rejects", result.rejects)
     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
     stats.rejects_preview = result.rejects.slice(0, PREVIEW_ROWS)
     rej = np.bincount(group[result.rejected_rows], minlength=n)
