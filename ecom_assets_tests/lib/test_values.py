@@ -118,6 +118,24 @@ def test_a_day_that_does_not_exist_fails_alone_among_canonical_values() -> None:
     assert stamps.failed.tolist() == [False, True, False]
 
 
+def test_year_zero_is_a_rejected_value_not_a_failed_copy_or_a_bc_date() -> None:
+    # ISO 8601 and Arrow read 0000-01-01; PostgreSQL has no year 0 (CSV COPY failed the whole load)
+    for kind, written in (
+        ("date", "0000-01-01"),
+        ("ts", "0000-01-01 10:00:00"),
+        ("ts", "0000-06-01T10:00:00Z"),
+    ):
+        p = values.parse(pa.array([written, None]), kind)
+        assert p.text.to_pylist() == [None, None] and p.typed.to_pylist() == [None, None]
+        assert p.failed.tolist() == [True, False]
+        assert p.rules[0] == values.RULES["year_zero"]
+        assert not any(rows[0] for rows in p.normalized.values())
+    assert values.parse_day(pa.array(["0000-01-01 10:00:00", "2025-10-01T10:00:00Z"]), "ts").to_pylist() == [
+        None,
+        dt.date(2025, 10, 1),
+    ]
+
+
 def test_a_column_mixing_spellings_keeps_each_rows_text_in_its_place() -> None:
     written = [
         "2025-10-01 10:00:00",

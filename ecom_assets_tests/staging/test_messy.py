@@ -167,6 +167,24 @@ def test_lines_that_cannot_be_rows_are_rejected_with_their_bytes_and_the_rest_lo
     assert_accounted(wh, "orders", stats, read=8)
 
 
+def test_a_year_zero_date_is_one_rejected_line_not_a_failed_load(
+    wh: psycopg.Connection, export_dir: Path, data_dir: Path
+) -> None:
+    write(export_dir, "orders.csv", ORDERS_HEADER, [order("O1"), order("O2", delivery_date="0000-01-01")])
+    stats = land_and_load(wh, export_dir, data_dir, "orders")
+    assert wh.execute("SELECT order_id FROM staging.orders").fetchall() == [("O1",)]
+    assert rejects(wh, "orders") == [
+        (
+            "orders.csv",
+            3,
+            "delivery_date",
+            "0000-01-01",
+            "year 0000 does not exist (PostgreSQL's dates start at 0001-01-01)",
+        )
+    ]
+    assert_accounted(wh, "orders", stats, read=2)
+
+
 def test_loose_spellings_are_read_and_counted(
     wh: psycopg.Connection, export_dir: Path, data_dir: Path
 ) -> None:

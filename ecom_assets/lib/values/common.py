@@ -50,6 +50,7 @@ RULES = {
     "int": "not an integer",
     "bool": "not a boolean (expected true/false, yes/no, 1/0)",
     "too_large": "number too large for its column",
+    "year_zero": "year 0000 does not exist (PostgreSQL's dates start at 0001-01-01)",
 }
 
 

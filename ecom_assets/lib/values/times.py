@@ -57,7 +57,8 @@ def _parse_date(text: pa.Array, canonical: bool = False) -> pa.Array:
 def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
     try:  # every value canonical: Arrow reads exactly YYYY-MM-DD of a day that exists, nothing else
         typed = pc.cast(text, pa.date32())
-        return text, typed, np.zeros(len(text), dtype=bool), np.full(len(text), None, dtype=object), {}
+        none = np.full(len(text), None, dtype=object)
+        return (*_no_year_zero(text, typed, np.zeros(len(text), dtype=bool), none), {})
     except pa.ArrowInvalid:
         pass
     ok, rest = split_canonical(text, CANONICAL["date"])
@@ -75,7 +76,27 @@ def parse_dates(text: pa.Array, kind: str, places: int) -> tuple:
     good = mask(pc.is_valid(typed))
     failed = ~good
     rules = np.where(failed, RULES["date"], None).astype(object)
-    return pc.if_else(pa.array(good), cand, null_of(pa.string())), typed, failed, rules, extra
+    return (
+        *_no_year_zero(pc.if_else(pa.array(good), cand, null_of(pa.string())), typed, failed, rules),
+        extra,
+    )
+
+
+def _no_year_zero(text: pa.Array, typed: pa.Array, failed: np.ndarray, rules: np.ndarray) -> tuple:
+    """Year 0000 is a date in ISO 8601 and in Arrow, but PostgreSQL has none: from CSV a single
+    such value failed the whole COPY, in binary it would be stored as 1 BC. It is unparsable."""
+    zero = mask(pc.less(pc.year(typed), 1))
+    if not zero.any():
+        return text, typed, failed, rules
+    keep = pa.array(~zero)
+    rules = rules.copy()
+    rules[zero] = RULES["year_zero"]
+    return (
+        pc.if_else(keep, text, null_of(text.type)),
+        pc.if_else(keep, typed, null_of(typed.type)),
+        failed | zero,
+        rules,
+    )
 
 
 def _canonical_timestamps(text: pa.Array, ok: np.ndarray, rest: np.ndarray) -> pa.Array:
@@ -100,6 +121,15 @@ def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
 
 def _timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
     """``parse_timestamps`` and the rows in the canonical spelling."""
+    typed, extra, ok = _any_year_timestamps(text)
+    zero = mask(pc.less(pc.year(typed), 1))  # no year 0 in PostgreSQL (see _no_year_zero)
+    if zero.any():
+        typed = pc.if_else(pa.array(~zero), typed, null_of(typed.type))
+        extra = {name: rows & ~zero for name, rows in extra.items()}
+    return typed, extra, ok
+
+
+def _any_year_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
     n = len(text)
     ok, rest = split_canonical(text, CANONICAL["ts"])
     try:  # Arrow's ISO parser reads the canonical spelling and checks the day: a third of the way below
@@ -149,12 +179,13 @@ def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
         sub = pc.take(typed, pa.array(rows, pa.int64()))
         micros = pc.cast(sub, pa.int64()).to_numpy(zero_copy_only=False)
         seconds = pc.cast(pa.array(micros // 1_000_000), pa.timestamp("s"))  # whole seconds: no fraction
-        text = pc.if_else(
+        canonical = pc.if_else(
             pa.array(micros % 1_000_000 != 0),
             pc.strftime(sub, format="%Y-%m-%d %H:%M:%S"),
             pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"),
         )
-        out_text = scatter(len(typed), rows, text, pa.string(), out_text)
+        out_text = scatter(len(typed), rows, canonical, pa.string(), out_text)
     failed = ~good
     rules = np.where(failed, RULES["ts"], None).astype(object)
+    rules[failed & mask(pc.starts_with(text, "0000-"))] = RULES["year_zero"]
     return out_text, typed, failed, rules, extra
