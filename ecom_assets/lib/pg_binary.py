@@ -34,6 +34,9 @@ _PG_EPOCH_MICROS = _PG_EPOCH_DAYS * 86_400 * 1_000_000
 _NUMERIC = re.compile(r"numeric\((\d+),\s*(\d+)\)")
 _NUMERIC_NEG = 0x4000
 _EMPTY = pa.scalar(b"", pa.binary())
+# Text bytes encoded in one join: its result is an Arrow binary array, whose offsets are 32-bit.
+# A batch with more (50k rows of 20 KB values) is encoded in halves.
+MAX_TEXT_BYTES = 1 << 30
 
 
 class BinaryRows:
@@ -72,6 +75,13 @@ class BinaryRows:
         text_valid = [_valid(a) for a in texts]
         values = [pc.fill_null(pc.cast(_plain(a), pa.binary()), b"") for a in texts]
         lengths = [np.asarray(pc.binary_length(v).to_numpy(zero_copy_only=False)) for v in values]
+        if n > 1 and sum(int(x.sum()) for x in lengths) > MAX_TEXT_BYTES:  # Arrow's 32-bit offsets
+            half = n // 2
+            parts_ = [
+                self.encode(table.slice(start, size), typed.slice(start, size) if typed is not None else None)
+                for start, size in ((0, half), (half, n - half))
+            ]
+            return pa.py_buffer(b"".join(p.to_pybytes() for p in parts_))
         parts = [self._group(n, self.required, column, count=len(self.columns))]
         if self.nullable:
             parts.append(self._group(n, self.nullable, column))

@@ -110,3 +110,13 @@ def test_text_that_is_not_canonical_is_refused_not_rounded() -> None:
         money.encode(pa.table({"m": [1.234]}))
     with pytest.raises(ValueError, match="no binary COPY encoding"):
         pg_binary.BinaryRows({"j": "jsonb NOT NULL"})
+
+
+def test_a_batch_with_more_text_than_one_join_holds_is_encoded_in_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = pa.table({c: pa.array(v, pa.string()) for c, v in TEXT.items()})
+    rows = pg_binary.BinaryRows(TYPES)
+    whole = rows.encode(table)
+    monkeypatch.setattr(pg_binary, "MAX_TEXT_BYTES", 10)  # every batch of more than one row splits
+    assert rows.encode(table).equals(whole)
