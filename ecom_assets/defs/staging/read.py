@@ -40,7 +40,7 @@ __all__ = [
 ]  # fmt: skip
 
 # Rows validated and sent per COPY write. Validating a chunk holds several times its bytes (parsed
-# columns, masks, the CSV to send) and the allocators keep what they freed, so the chunk sets the
+# columns, masks, the binary rows to send) and the allocators keep what they freed, so the chunk sets the
 # run's peak memory. Staging clickstream at scale 100 (7.5M rows): 200k rows 1,253 MiB peak RSS /
 # 45.4 s, 100k 947 MiB / 44.6 s, 50k 821 MiB / 44.1 s; smaller chunks cost no time.
 CHUNK_ROWS = 50_000

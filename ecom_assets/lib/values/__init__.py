@@ -17,9 +17,10 @@ without quirks costs what it did. What is unambiguous is read (DATA_CONTRACT.md,
 - dates may carry a midnight time; booleans are read case-insensitively from
   true/false/t/f/yes/no/y/n/1/0.
 
-Every parse returns the text to COPY (canonical, so PostgreSQL parses it without guessing), a
-typed array for the contract's checks, which rows failed and why, and per normalization class
-which rows it applied to.
+Every parse returns the canonical text (what rejects, previews and normalization examples show),
+a typed array for the contract's checks and for the binary COPY (``lib/pg_binary.py``, which
+stores exactly what the canonical text would), which rows failed and why, and per normalization
+class which rows it applied to.
 The package: ``common`` (spellings, rules, ``Parsed``, Arrow helpers), ``numbers`` (money,
 decimal, int), ``times`` (date, ts); booleans and the dispatch (``parse``, ``parse_day``) here.
 """

@@ -67,7 +67,7 @@ def places_rule(places: int) -> str:
 class Parsed:
     """One text column parsed by its kind."""
 
-    text: pa.Array  # canonical text to COPY; null where absent or failed
+    text: pa.Array  # canonical text: what rejects and previews show; null where absent or failed
     typed: pa.Array  # typed values for the checks; null where absent or failed
     missing: np.ndarray  # bool: no value (empty or a null marker)
     failed: np.ndarray  # bool: a value that does not parse
