@@ -124,6 +124,7 @@ def test_year_zero_is_a_rejected_value_not_a_failed_copy_or_a_bc_date() -> None:
         ("date", "0000-01-01"),
         ("ts", "0000-01-01 10:00:00"),
         ("ts", "0000-06-01T10:00:00Z"),
+        ("ts", "0001-01-01T00:30:00+01:00"),  # year 0 once in UTC,
     ):
         p = values.parse(pa.array([written, None]), kind)
         assert p.text.to_pylist() == [None, None] and p.typed.to_pylist() == [None, None]

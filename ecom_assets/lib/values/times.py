@@ -115,18 +115,18 @@ def _canonical_timestamps(text: pa.Array, ok: np.ndarray, rest: np.ndarray) -> p
 
 def parse_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """Timestamps in any accepted spelling -> timestamp[us] in UTC (null where not one)."""
-    typed, extra, _ = _timestamps(text)
+    typed, extra, _, _ = _timestamps(text)
     return typed, extra
 
 
-def _timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
-    """``parse_timestamps`` and the rows in the canonical spelling."""
+def _timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """``parse_timestamps``, the rows in the canonical spelling and the rows in year 0 (nulled)."""
     typed, extra, ok = _any_year_timestamps(text)
     zero = mask(pc.less(pc.year(typed), 1))  # no year 0 in PostgreSQL (see _no_year_zero)
     if zero.any():
         typed = pc.if_else(pa.array(~zero), typed, null_of(typed.type))
         extra = {name: rows & ~zero for name, rows in extra.items()}
-    return typed, extra, ok
+    return typed, extra, ok, zero
 
 
 def _any_year_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray], np.ndarray]:
@@ -170,7 +170,7 @@ def _any_year_timestamps(text: pa.Array) -> tuple[pa.Array, dict[str, np.ndarray
 
 
 def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
-    typed, extra, ok = _timestamps(text)
+    typed, extra, ok, zero = _timestamps(text)
     good = mask(pc.is_valid(typed))
     out_text = pc.if_else(pa.array(ok & good), text, null_of(pa.string()))
     fixed = good & ~ok
@@ -187,5 +187,5 @@ def parse_ts(text: pa.Array, kind: str, places: int) -> tuple:
         out_text = scatter(len(typed), rows, canonical, pa.string(), out_text)
     failed = ~good
     rules = np.where(failed, RULES["ts"], None).astype(object)
-    rules[failed & mask(pc.starts_with(text, "0000-"))] = RULES["year_zero"]
+    rules[zero] = RULES["year_zero"]
     return out_text, typed, failed, rules, extra
