@@ -19,14 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
 import pyarrow as pa
 from psycopg import sql
-from psycopg.copy import QueuedLibpqWriter
+from psycopg.copy import Copy, QueuedLibpqWriter
 
 from ecom_assets.defs.staging import read
 from ecom_assets.defs.staging.ddl import staging_columns
@@ -149,20 +150,16 @@ def _upsert_ledger(conn: psycopg.Connection, table: str, stats: Iterable[DayStat
         )
 
 
-def _copy_statement(target: str, rows: pg_binary.BinaryRows) -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
-        postgres.table_identifier(target), sql.SQL(", ").join(sql.Identifier(c) for c in rows.columns)
+@contextmanager
+def _binary_copy(conn: psycopg.Connection, target: str, encoder: pg_binary.BinaryRows) -> Iterator[Copy]:
+    """A binary COPY into ``target`` in the encoder's column order, fed from a writer thread (the
+    server ingests what was written while the caller encodes more): signature, rows, trailer."""
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+        postgres.table_identifier(target), sql.SQL(", ").join(sql.Identifier(c) for c in encoder.columns)
     )
-
-
-def _copy_whole(conn: psycopg.Connection, target: str, v: Validated, rows: pg_binary.BinaryRows) -> None:
-    """COPY validated rows in batches of ``ENCODE_ROWS``: the server ingests one while the next is
-    encoded."""
-    stmt = _copy_statement(target, rows)
     with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
         copy.write(pg_binary.SIGNATURE)
-        for start in range(0, v.valid.num_rows, ENCODE_ROWS):
-            copy.write(rows.encode(v.valid.slice(start, ENCODE_ROWS), v.typed.slice(start, ENCODE_ROWS)))
+        yield copy
         copy.write(pg_binary.TRAILER)
 
 
@@ -193,9 +190,7 @@ def _load_events(
     encoder = pg_binary.BinaryRows(dict(staging_columns(src)))  # contract columns, provenance, the day
     seen: SeenKeys | None = None
     seen_file: int | None = None
-    stmt = _copy_statement(target, encoder)
-    with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
-        copy.write(pg_binary.SIGNATURE)
+    with _binary_copy(conn, target, encoder) as copy:
         for raw, group, sliced in read.chunks(src, files):
             if sliced is None:
                 seen = None
@@ -216,7 +211,6 @@ def _load_events(
                     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
             if result.rejects.num_rows:
                 reject_parts.append(result.rejects)
-        copy.write(pg_binary.TRAILER)
     if reject_parts:
         rejects = pa.concat_tables(reject_parts)
         postgres.copy_arrow(conn, f"{target}_rejects", rejects)
@@ -249,7 +243,12 @@ def _load_dimension(
     if raw is None or not raw.num_rows:
         return [DayStats(d, fps[d]) for d in ordered]
     result = validate(src, raw, group, threads=2)
-    _copy_whole(conn, target, result, pg_binary.BinaryRows(dict(staging_columns(src))))
+    encoder = pg_binary.BinaryRows(dict(staging_columns(src)))
+    with _binary_copy(conn, target, encoder) as copy:  # the server ingests a batch while the next is encoded
+        for start in range(0, result.valid.num_rows, ENCODE_ROWS):
+            copy.write(
+                encoder.encode(result.valid.slice(start, ENCODE_ROWS), result.typed.slice(start, ENCODE_ROWS))
+            )
     if result.rejects.num_rows:
         postgres.copy_arrow(conn, f"{target}_rejects", result.rejects)
     stats.staged_preview = result.valid.slice(0, PREVIEW_ROWS)
