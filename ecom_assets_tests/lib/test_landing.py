@@ -72,6 +72,33 @@ def test_the_same_rows_written_again_have_the_same_digests(tmp_path: Path) -> No
     assert len({d.digest for d in da.values()}) == len(DAYS)  # different days, different digests
 
 
+def _with(table: pa.Table, column: str, values: list) -> pa.Table:
+    i = table.schema.get_field_index(column)
+    return table.set_column(i, table.schema.field(i), pa.array(values, table.schema.field(i).type))
+
+
+def test_a_digest_follows_the_rows_not_their_chunks_and_sees_every_change() -> None:
+    """The digest is hashed from the Arrow buffers: how a day is cut into chunks (the spool's parts,
+    slices with offsets) must not change it, and any change of a value, of where one value ends
+    and the next begins, of null against empty text, or of a line number must."""
+    day = landing.conform(_day(DAYS[0], 7), landing.landed_schema(NAMES))
+    digest = landing.content_digest(day)
+    cut = pa.concat_tables([day.slice(0, 1), day.slice(1, 3), day.slice(4)])
+    assert cut.column("order_id").num_chunks == 3
+    assert landing.content_digest(cut) == digest
+    assert landing.content_digest(day.combine_chunks()) == digest
+    ids = day.column("order_id").to_pylist()
+    changed = [
+        _with(day, "order_id", [ids[0] + "x", *ids[1:]]),  # one value
+        _with(day, "order_id", [ids[0] + ids[1][0], ids[1][1:], *ids[2:]]),  # a byte moved across
+        _with(day, "customer_id", ["" if v is None else v for v in day.column("customer_id").to_pylist()]),
+        _with(day, "_source_line", [n + 1 for n in day.column("_source_line").to_pylist()]),
+        day.slice(0, 6),
+    ]
+    digests = [landing.content_digest(t) for t in changed]
+    assert digest not in digests and len(set(digests)) == len(digests)
+
+
 def test_a_month_file_wins_over_day_files_of_its_days_and_others_still_count(tmp_path: Path) -> None:
     folder = landing.table_dir("orders", tmp_path)
     _write(landing.month_file("orders", DAYS[0], tmp_path))
