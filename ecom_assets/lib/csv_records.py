@@ -139,11 +139,19 @@ class Reader:
         return self._exact(block, first_line, final, parsed)
 
     def _has_header_line(self, block: bytes) -> bool:
-        view = b"\n" + block
-        for h in self.header_lines:
-            for end in (b"\n", b"\r\n"):
-                if b"\n" + h + end in view:
-                    return True
+        """Whether a line of ``block`` is the header again, with or without a BOM, ended by
+        ``\\n`` or ``\\r\\n``: one scan for the header's text, then a look at each place it is
+        found (four scans of a copy of the block took 0.16 s of importing clickstream at scale 10)."""
+        h = self.header.line
+        at = block.find(h)
+        while at >= 0:
+            start = at - len(BOM) if block[max(0, at - len(BOM)) : at] == BOM else at
+            end = at + len(h)
+            if (start == 0 or block[start - 1] == 10) and (
+                block[end : end + 1] == b"\n" or block[end : end + 2] == b"\r\n"
+            ):
+                return True
+            at = block.find(h, at + 1)
         return False
 
     def _parse(self, data: bytes) -> tuple[pa.Table, int] | None:

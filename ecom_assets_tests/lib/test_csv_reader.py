@@ -24,6 +24,16 @@ CASES = {
         [(2, "1"), (4, "4")],
         [(3, cr.REPEATED_HEADER)],
     ),
+    "header repeated, crlf": (
+        b"a,b,c\r\n1,2,3\r\na,b,c\r\n4,5,6\r\n",
+        [(2, "1"), (4, "4")],
+        [(3, cr.REPEATED_HEADER)],
+    ),
+    "header's text inside lines, not a line": (
+        b'a,b,c\nxa,b,c\n"a,b,c",1,2\n',
+        [(2, "xa"), (3, "a,b,c")],
+        [],
+    ),
     # a quote inside an unquoted value, as pyarrow and Python's csv both read it
     "stray quote": (b'a,b,c\n1,2"x,3\n4,5,6\n', [(2, "1"), (3, "4")], []),
     "stray quote and a quoted newline": (
