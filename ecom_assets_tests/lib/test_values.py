@@ -203,3 +203,37 @@ def test_the_day_is_the_day_of_the_parsed_value_in_every_spelling() -> None:
         expected = typed.cast(pa.date32()) if kind == "ts" else typed
         assert values.parse_day(col, kind).equals(expected)
         assert values.parse_day(pa.chunked_array([col[:7], col[7:]]), kind).equals(expected)
+
+
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()]  # every whitespace code point Python knows
+EDGE_VALUES = [
+    "plain", "", None, "Zürich", "São Paulo", "日本", "é", "NY", "Nx", "nan", "NuLL", "N/A ", " NULL", "\\N",
+    *values.NULL_MARKERS, *(s + "x" for s in SPACES), *("x" + s for s in SPACES), *SPACES, "\x00x", "x\x7f",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pytest.param(["CA", "NY", "TX", "Nevada", "N", "NaNa"], id="no edge whitespace, no marker"),
+        pytest.param(["CA", "NULL", "", None, "N/A", "\\N", "None"], id="markers and empties, no whitespace"),
+        pytest.param(EDGE_VALUES, id="every whitespace code point at either edge, markers, non-ASCII"),
+        *(pytest.param(["ok", v, "ok2"], id=f"one value {v!r}") for v in EDGE_VALUES),
+    ],
+)
+def test_the_fast_look_at_a_columns_edges_reads_what_the_full_trim_reads(column: list) -> None:
+    """``_present`` skips trimming and the marker lookup when the bytes at the values' edges show
+    neither can change anything; for every value it must give what the full way gives."""
+    arr = pa.array(column, pa.string())
+    for a in (
+        arr,
+        pa.array(["pad", *column], pa.string()).slice(1),
+        pa.chunked_array([arr.slice(0, 1), arr.slice(1)]),
+    ):
+        fast = values._present(a)
+        full = values._present_trimmed(pa.concat_arrays(a.chunks) if isinstance(a, pa.ChunkedArray) else a)
+        assert fast[0].equals(full[0])
+        assert fast[1].tolist() == full[1].tolist(), "whitespace rows"
+        assert fast[2].to_pylist() == full[2].to_pylist(), "present text"
+        assert fast[3].tolist() == full[3].tolist(), "null markers"
+        assert fast[4].tolist() == full[4].tolist(), "present rows"

@@ -73,9 +73,9 @@ __all__ = [
 
 def parse(raw: pa.Array | pa.ChunkedArray, kind: str, places: int | None = None) -> Parsed:
     """Parse a text column of contract kind ``kind`` (``places`` overrides the kind's decimals)."""
-    raw, trimmed, text, marker, present_mask = _present(raw)
+    raw, whitespace, text, marker, present_mask = _present(raw)
     n = len(raw)
-    normalized = {"whitespace": mask(pc.and_(pc.is_valid(raw), pc.not_equal(trimmed, raw)))}
+    normalized = {"whitespace": whitespace}
     if marker.any():
         normalized["null_marker"] = marker
     failed = np.zeros(n, dtype=bool)
@@ -99,17 +99,65 @@ def parse(raw: pa.Array | pa.ChunkedArray, kind: str, places: int | None = None)
     return Parsed(out_text, typed, ~present_mask, failed, rules, marker, normalized)
 
 
-def _present(raw: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array, np.ndarray, np.ndarray]:
-    """(raw as text, trimmed, the present values trimmed: null where empty or a null marker,
-    null-marker rows, present rows)."""
+# First bytes of the UTF-8 encodings of the White_Space code points beyond ASCII (U+0085,
+# U+00A0; U+1680, U+180E; U+2000..U+205F; U+3000): a value starting with one may need trimming.
+_SPACE_LEADS = np.array([0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+_MARKER_FIRSTS = np.array(sorted({m.encode()[0] for m in NULL_MARKERS}), dtype=np.uint8)
+_MARKER_LENGTHS = (min(len(m) for m in NULL_MARKERS), max(len(m) for m in NULL_MARKERS))
+
+
+def _present(
+    raw: pa.Array | pa.ChunkedArray,
+) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """(raw as text, rows whose whitespace was trimmed, the present values trimmed: null where
+    empty or a null marker, null-marker rows, present rows).
+
+    Most columns have no value that starts or ends with whitespace and no null marker: that is
+    seen from the bytes at the values' edges and their lengths (numpy over the Arrow buffers),
+    and such a column skips the trim, the marker lookup and the comparison that found what the
+    trim changed (1.2 of a text column's 1.7 ms at 28k rows; the same share of every column of
+    every load). Any value that might start or end with whitespace (an ASCII control or space, a
+    byte that may begin or end a non-ASCII space) sends the column the full way."""
     if isinstance(raw, pa.ChunkedArray):
         raw = raw.combine_chunks()
     raw = pc.cast(raw, pa.string())
+    n = len(raw)
+    buffers = raw.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=raw.offset * 4) if n else None
+    if offsets is None or buffers[2] is None:
+        return _present_trimmed(raw)
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    first, last = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
+    if (
+        (first < 0x21).any()
+        or (last < 0x21).any()
+        or (last >= 0x80).any()
+        or np.isin(first, _SPACE_LEADS).any()
+    ):
+        return _present_trimmed(raw)
+    valid = np.ones(n, dtype=bool) if not raw.null_count else mask(pc.is_valid(raw))
+    marker = np.zeros(n, dtype=bool)
+    maybe = np.flatnonzero(valid & (lengths >= _MARKER_LENGTHS[0]) & (lengths <= _MARKER_LENGTHS[1]))
+    if len(maybe):
+        maybe = maybe[np.isin(data[offsets[:-1][maybe]], _MARKER_FIRSTS)]
+    if len(maybe):
+        found = mask(pc.is_in(raw.take(pa.array(maybe, pa.int64())), value_set=pa.array(NULL_MARKERS)))
+        marker[maybe[found]] = True
+    present = valid & (lengths > 0) & ~marker
+    text = raw if present.all() else pc.if_else(pa.array(present), raw, null_of(pa.string()))
+    return raw, np.zeros(n, dtype=bool), text, marker, present
+
+
+def _present_trimmed(raw: pa.Array) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """``_present`` the full way: trim every value, look every value up among the null markers."""
     trimmed = pc.utf8_trim_whitespace(raw)
+    whitespace = mask(pc.and_(pc.is_valid(raw), pc.not_equal(trimmed, raw)))
     marker = mask(pc.is_in(trimmed, value_set=pa.array(NULL_MARKERS)))
     empty = mask(pc.equal(trimmed, "")) | ~mask(pc.is_valid(raw))
     present = ~(marker | empty)
-    return raw, trimmed, pc.if_else(pa.array(present), trimmed, null_of(pa.string())), marker, present
+    return raw, whitespace, pc.if_else(pa.array(present), trimmed, null_of(pa.string())), marker, present
 
 
 def parse_bools(text: pa.Array, kind: str, places: int) -> tuple:
