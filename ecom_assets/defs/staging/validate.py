@@ -13,9 +13,6 @@ collapse to one).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,14 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ecom_assets.defs.staging import rejects
 from ecom_assets.defs.staging import rules as rules_mod
 from ecom_assets.defs.staging.read import (
     FAULT,
     FAULT_COLUMN,
     FAULT_RULE,
-    LANDING_EXTRAS,
-    PROVENANCE,
-    RAW,
     SOURCE_FILE,
     SOURCE_LINE,
 )
@@ -240,7 +235,7 @@ def validate(
     return Validated(
         valid,
         typed,
-        _reject_table(table, raw, problems),
+        rejects.reject_table(table, raw, *problems.flat()),
         rejected,
         collapsed,
         normalized,
@@ -356,71 +351,6 @@ def _duplicates(
         for d, f in zip(dup_idx, first_idx, strict=True)
     ]
     reject(dup_idx, where)
-
-
-def _csv_line(values_: list[object]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(["" if v is None else v for v in values_])
-    return buf.getvalue()
-
-
-def _reject_table(table: SourceTable, raw: pa.Table, problems: _Problems) -> pa.Table:
-    """One row per rejected line: first column at fault, its value, every rule once, all problems."""
-    rows, cols, rules, codes = problems.flat()
-    export_cols = [c for c in raw.column_names if c not in (*PROVENANCE, DAY_COLUMN, *LANDING_EXTRAS)]
-    if not len(rows):
-        return _empty_rejects(table)
-    position = {c: i for i, c in enumerate(table.columns)}  # a line's problems in column order
-    col_order = np.asarray([position.get(c, len(position)) for c in cols.tolist()], dtype=np.int64)
-    order = np.lexsort((np.arange(len(rows)), col_order, rows))
-    rows, cols, rules, codes = rows[order], cols[order], rules[order], codes[order]
-    uniq = np.unique(rows)
-    sub = raw.take(pa.array(uniq, pa.int64()))
-    records = sub.select(export_cols).to_pylist()
-    raw_text = sub.column(RAW).to_pylist() if RAW in raw.column_names else [None] * len(uniq)
-    at = {int(r): i for i, r in enumerate(uniq.tolist())}
-    per_row: dict[int, list[tuple]] = {}
-    for r, c, ru, co in zip(rows.tolist(), cols.tolist(), rules.tolist(), codes.tolist(), strict=True):
-        per_row.setdefault(r, []).append((c, ru, co))
-    out_col, out_val, out_rule, out_problems, out_raw = [], [], [], [], []
-    for r in uniq.tolist():
-        rec = records[at[r]]
-        items, seen_rules = [], set()
-        for c, ru, co in per_row[r]:
-            if (c, ru) in seen_rules:
-                continue
-            seen_rules.add((c, ru))
-            items.append({"column": c, "value": rec.get(c) if c else None, "rule": ru, "class": co})
-        first = next((i for i in items if i["column"]), None)
-        several = len({i["column"] for i in items}) > 1
-        text = "; ".join(
-            f"{i['column']}: {i['rule']}" if several and i["column"] else i["rule"] for i in items
-        )
-        out_col.append(first["column"] if first else None)
-        out_val.append((first["value"] or None) if first else None)
-        out_rule.append(text)
-        out_problems.append(json.dumps(items, ensure_ascii=False))
-        out_raw.append(raw_text[at[r]] if raw_text[at[r]] is not None else _csv_line(list(rec.values())))
-    take = pa.array(uniq, pa.int64())
-    out: dict[str, pa.Array] = {}
-    if table.is_event:
-        out[DAY_COLUMN] = raw.column(DAY_COLUMN).take(take)
-    out["source_file"] = raw.column(SOURCE_FILE).take(take)
-    out["source_line"] = raw.column(SOURCE_LINE).take(take)
-    out["column_name"] = pa.array(out_col, pa.string())
-    out["value"] = pa.array(out_val, pa.string())
-    out["rule"] = pa.array(out_rule, pa.string())
-    out["problems"] = pa.array(out_problems, pa.string())
-    out["raw_record"] = pa.array(out_raw, pa.string())
-    return pa.table(out)
-
-
-def _empty_rejects(table: SourceTable) -> pa.Table:
-    cols = ["source_file", "source_line", "column_name", "value", "rule", "problems", "raw_record"]
-    types = [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string()]
-    if table.is_event:
-        cols, types = [DAY_COLUMN, *cols], [pa.date32(), *types]
-    return pa.table({c: pa.array([], t) for c, t in zip(cols, types, strict=True)})
 
 
 def example(v: Validated, raw: pa.Table, code: str, column: str, row: int) -> str:
