@@ -60,3 +60,24 @@ def test_a_statistics_target_holds_for_that_analyze_alone(fresh_db_url: str) -> 
             "WHERE schemaname = 'public' AND tablename = 'wide' AND attname = 'k'"
         ).fetchone()[0]
         assert bounds == 101
+
+
+def test_the_analyzed_columns_are_those_the_warehouse_reads_staging_by() -> None:
+    """A dimension source is read whole and ordered by key and updated_at (dim_scd2.sql): those,
+    and its references, get statistics; an event table also its dates, timestamps and day."""
+    from pathlib import Path
+
+    import ecom_assets.defs.warehouse as warehouse
+    from ecom_assets.defs.staging.load import planner_columns
+    from ecom_assets.lib.contracts import DAY_COLUMN, SOURCE_TABLES
+
+    scd2 = (Path(warehouse.__file__).parent / "sql" / "dim_scd2.sql").read_text()
+    assert "ORDER BY {key}, updated_at" in scd2
+    assert planner_columns(SOURCE_TABLES["customers"]) == ["customer_id", "updated_at"]
+    for src in SOURCE_TABLES.values():
+        cols = planner_columns(src)
+        assert src.key in cols and set(cols) <= {*src.columns, DAY_COLUMN}
+        if src.is_event:
+            assert DAY_COLUMN in cols and (src.day_column is None or src.day_column in cols)
+        else:
+            assert "date_of_birth" not in cols and cols[-1] == "updated_at"
