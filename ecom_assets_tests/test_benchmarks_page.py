@@ -137,3 +137,21 @@ def test_a_log_section_is_imported_once_and_merged_into_its_raw_file(tmp_path: P
     merged = json.loads((results / "ingest-20261204T100012Z.json").read_text(encoding="utf-8"))
     assert merged["tables"] == {"orders": {}} and merged["command"] == "python -m bench ingest --scale 10"
     assert merged["load_after"] == "1.5/1.2/1.0" and merged["body"][0]["rows"] == [["all", "0.9"]]
+
+
+def test_an_ingest_run_of_some_tables_does_not_stand_for_all_tables(tmp_path: Path) -> None:
+    """bench ingest --tables prints an "all" row of those tables alone: the targets table takes the
+    all-tables figures from a run of every table, even when a subset run is newer."""
+    for name, command, utc, ratio in (
+        ("full.json", "python -m bench ingest --scale 10 --runs 3", "20261101T000000Z", "0.78"),
+        ("some.json", "python -m bench ingest --scale 10 --runs 7 --tables customers,orders", "20261102T000000Z", "0.50"),
+    ):  # fmt: skip
+        _write(tmp_path, name, command, utc)
+        record = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        record["body"] = [
+            {"headers": ["table", "load ratio", "messy ratio"], "rows": [["all", "1.2", ratio]]}
+        ]
+        (tmp_path / name).write_text(json.dumps(record), encoding="utf-8")
+    table = page.targets_table(page.current(page.load_results(tmp_path)))
+    messy = next(line for line in table.splitlines() if "messy export" in line)
+    assert "**0.78**" in messy and "--tables" not in messy
