@@ -158,21 +158,18 @@ class DaySpool:
 
     def _take(self, key: dt.date | None) -> list[pa.Table]:
         with self._lock:  # the importer takes the days of two month files on two threads
-            return self._take_unlocked(key)
-
-    def _take_unlocked(self, key: dt.date | None) -> list[pa.Table]:
-        tables = []
-        for part in self.parts.pop(key, []):
-            tables.append(_read_part(part, self._open_reader(part.path)))
-            self._open_parts[part.path] -= 1
-            if not self._open_parts[part.path]:  # every day of the file taken
-                if self._reader is not None and self._reader[0] == part.path:
-                    self._reader = None
-                part.path.unlink()
-                del self._open_parts[part.path]
-        buffered = self.buffer.pop(key, [])
-        self.buffered -= sum(t.num_rows for t in buffered)
-        return tables + buffered
+            tables = []
+            for part in self.parts.pop(key, []):
+                tables.append(_read_part(part, self._open_reader(part.path)))
+                self._open_parts[part.path] -= 1
+                if not self._open_parts[part.path]:  # every day of the file taken
+                    if self._reader is not None and self._reader[0] == part.path:
+                        self._reader = None
+                    part.path.unlink()
+                    del self._open_parts[part.path]
+            buffered = self.buffer.pop(key, [])
+            self.buffered -= sum(t.num_rows for t in buffered)
+            return tables + buffered
 
     # -- finishing --------------------------------------------------------------------------
 

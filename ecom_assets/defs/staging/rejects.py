@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ecom_assets.defs.staging.read import LANDING_EXTRAS, PROVENANCE, RAW, SOURCE_FILE, SOURCE_LINE
 from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
+from ecom_assets.lib.values.common import first_of_equal, row_codes
 
 COLUMNS = ["source_file", "source_line", "column_name", "value", "rule", "problems", "raw_record"]
 _CONTROL = r"[\x00-\x1f]"  # characters json.dumps writes as escapes
@@ -55,7 +56,8 @@ def reject_table(
     col_order = np.asarray([position.get(c, len(position)) for c in cols.tolist()], dtype=np.int64)
     order = np.lexsort((np.arange(len(rows)), col_order, rows))
     rows, cols, rules, codes = rows[order], cols[order], rules[order], codes[order]
-    first = _first_items(rows, cols, rules)  # a rule broken twice in one column counts once
+    # a rule broken twice in one column counts once: the first of each (row, column, rule)
+    first = ~first_of_equal(row_codes([rows, *(pa.array(x.tolist(), pa.string()) for x in (cols, rules))]))[0]
     rows, cols, rules, codes = rows[first], cols[first], rules[first], codes[first]
     uniq, starts, counts = np.unique(rows, return_index=True, return_counts=True)
     single = counts == 1 if columnwise else np.zeros(len(uniq), dtype=bool)
@@ -80,18 +82,6 @@ def reject_table(
     return pa.table(out)
 
 
-def _first_items(rows: np.ndarray, cols: np.ndarray, rules: np.ndarray) -> np.ndarray:
-    """The first of each (row, column, rule) in the given order."""
-    codes = [rows.astype(np.int64)]
-    for values_ in (cols, rules):
-        enc = pc.dictionary_encode(pa.array(values_.tolist(), pa.string()), null_encoding="encode")
-        codes.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-    _, first = np.unique(np.stack(codes, axis=1), axis=0, return_index=True)
-    keep = np.zeros(len(rows), dtype=bool)
-    keep[first] = True
-    return keep
-
-
 # ---------------------------------------------------------------- one problem per line: by column
 
 
@@ -103,10 +93,8 @@ def _single(
     rules: np.ndarray,
     codes: np.ndarray,
 ) -> pa.Table:
-    n = len(rows)
     value = _values_at(raw, export_cols, rows, cols)
-    quoted = pc.binary_join_element_wise
-    problems = quoted(
+    problems = pc.binary_join_element_wise(
         '[{"column": ', _json_of(cols), ', "value": ', _json_strings(value), ', "rule": ', _json_of(rules),
         ', "class": ', _json_of(codes), "}]", "",
     )  # fmt: skip
@@ -118,7 +106,7 @@ def _single(
         "value": pc.if_else(pc.equal(value, ""), pa.scalar(None, pa.string()), value),
         "rule": pa.array(rules.tolist(), pa.string()),
         "problems": problems.cast(pa.string()),
-        "raw_record": written.cast(pa.string()) if n else pa.array([], pa.string()),
+        "raw_record": written.cast(pa.string()),
     })  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from ecom_assets.defs.staging.read import (
 )
 from ecom_assets.lib import values
 from ecom_assets.lib.contracts import DAY_COLUMN, SourceTable
+from ecom_assets.lib.values.common import first_of_equal, row_codes
 from ecom_assets.lib.window import Window
 
 # problem classes (the report and the run summary group rejects by these)
@@ -209,9 +210,9 @@ def validate(
     collapsed = np.zeros(n, dtype=bool)
     # rows of equal key (events: within their landed file; dimension versions: key + updated_at)
     if table.is_event:
-        codes = _row_codes([parsed[table.key].text, group])
+        codes = row_codes([parsed[table.key].text, group])
     else:  # an exact duplicate of a dimension version is the same version
-        codes = _row_codes(parsed[c].text for c in (table.key, "updated_at"))
+        codes = row_codes(parsed[c].text for c in (table.key, "updated_at"))
         collapsed = _exact_duplicates(parsed, list(schema), codes) & ~rejected
     _duplicates(table, raw, parsed, codes, seen, rejected | collapsed, problems, rejected)
 
@@ -244,36 +245,9 @@ def validate(
     )
 
 
-def _row_codes(columns: Iterable[pa.Array | pa.ChunkedArray | np.ndarray]) -> np.ndarray:
-    """One integer per row, equal exactly where the rows are equal in every column (null equal to
-    null): each column's dictionary indices, folded in one column at a time and made dense again.
-    pandas' ``duplicated`` on the same columns converted every value to a Python string first."""
-    codes = None
-    for col in columns:
-        if isinstance(col, np.ndarray):
-            idx = np.unique(col, return_inverse=True)[1].astype(np.int64).ravel()
-            width = int(idx.max()) + 1 if len(idx) else 1
-        else:
-            if isinstance(col, pa.ChunkedArray):  # one dictionary for the column, not one per chunk
-                col = col.combine_chunks()
-            enc = pc.dictionary_encode(col, null_encoding="encode")
-            idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            width = max(len(enc.dictionary), 1)
-        codes = idx if codes is None else np.unique(codes * width + idx, return_inverse=True)[1].ravel()
-    assert codes is not None
-    return codes
-
-
-def _first_of_equal(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows equal to an earlier row, the first row equal to each row) for ``_row_codes``."""
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    first_of_row = first[inverse.ravel()]
-    return first_of_row != np.arange(len(codes)), first_of_row
-
-
 def _exact_duplicates(parsed: dict[str, values.Parsed], columns: list[str], pair: np.ndarray) -> np.ndarray:
     """Rows equal in every column to an earlier row. Equal rows share key and ``updated_at``
-    (``pair``: their ``_row_codes``), so only rows whose pair repeats are compared whole (usually
+    (``pair``: their ``row_codes``), so only rows whose pair repeats are compared whole (usually
     none: a wide frame of every column cost 23 ms of staging customers' 0.10 s validation)."""
     out = np.zeros(len(pair), dtype=bool)
     if not len(pair):
@@ -281,7 +255,7 @@ def _exact_duplicates(parsed: dict[str, values.Parsed], columns: list[str], pair
     candidates = np.flatnonzero(np.bincount(pair)[pair] > 1)
     if len(candidates):
         take = pa.array(candidates, pa.int64())
-        out[candidates] = _first_of_equal(_row_codes(parsed[c].text.take(take) for c in columns))[0]
+        out[candidates] = first_of_equal(row_codes(parsed[c].text.take(take) for c in columns))[0]
     return out
 
 
@@ -341,7 +315,7 @@ def _duplicates(
             cand = cand[~hit]
     if not len(cand):
         return
-    dup, first_pos = _first_of_equal(codes[cand])
+    dup, first_pos = first_of_equal(codes[cand])
     if not dup.any():
         return
     dup_idx, first_idx = cand[dup], cand[first_pos[dup]]

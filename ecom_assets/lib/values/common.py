@@ -3,6 +3,7 @@ the normalization classes, ``Parsed``, and the Arrow helpers the parsers are bui
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,3 +118,31 @@ def int_digits(arr: pa.Array) -> np.ndarray:
     """Digit strings (possibly empty) as int64."""
     filled = pc.if_else(pc.equal(pc.fill_null(arr, ""), ""), "0", pc.fill_null(arr, "0"))
     return pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def row_codes(columns: Iterable[pa.Array | pa.ChunkedArray | np.ndarray]) -> np.ndarray:
+    """One integer per row, equal exactly where the rows are equal in every column (null equal to
+    null): each column's dictionary indices, folded in one column at a time and made dense again.
+    pandas' ``duplicated`` on the same columns converted every value to a Python string first
+    (staging's duplicate rules and the rejects' one-rule-once use it)."""
+    codes = None
+    for col in columns:
+        if isinstance(col, np.ndarray):
+            idx = np.unique(col, return_inverse=True)[1].astype(np.int64).ravel()
+            width = int(idx.max()) + 1 if len(idx) else 1
+        else:
+            if isinstance(col, pa.ChunkedArray):  # one dictionary for the column, not one per chunk
+                col = col.combine_chunks()
+            enc = pc.dictionary_encode(col, null_encoding="encode")
+            idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            width = max(len(enc.dictionary), 1)
+        codes = idx if codes is None else np.unique(codes * width + idx, return_inverse=True)[1].ravel()
+    assert codes is not None
+    return codes
+
+
+def first_of_equal(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows equal to an earlier row, the first row equal to each row) for ``row_codes``."""
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    first_of_row = first[inverse.ravel()]
+    return first_of_row != np.arange(len(codes)), first_of_row
