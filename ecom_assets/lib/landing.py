@@ -29,7 +29,6 @@ day's ``.parquet`` over its ``.csv``; a day the next import brings replaces its 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -38,9 +37,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -48,6 +45,7 @@ import pyarrow.parquet as pq
 from ecom_assets.lib import settings
 from ecom_assets.lib.csv_reader import read_batches
 from ecom_assets.lib.csv_text import UnreadableFile
+from ecom_assets.lib.day_digest import day_digests
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(parquet|csv)$")
 MONTH_FILE = re.compile(r"^(\d{4}-\d{2})\.parquet$")
@@ -70,7 +68,6 @@ FAULT_COLUMN = "_fault_column"
 RAW = "_raw"
 LANDING_EXTRAS = (FAULT, FAULT_RULE, FAULT_COLUMN, RAW)
 PARQUET_COMPRESSION = "zstd"
-DIGEST_VERSION = "2"  # of content_digest: a month file's day digests (the first was Arrow IPC's sha1)
 
 
 def table_dir(table: str, root: Path | None = None) -> Path:
@@ -259,49 +256,6 @@ def dictionary_columns(data: pa.Table, sample_rows: int = 16_384) -> list[str]:
     ]
 
 
-def content_digest(data: pa.Table) -> str:
-    """sha1 of a day's rows: equal rows of the same columns give equal digests, however the table
-    is cut into chunks. Per column: its name and type, where its nulls are, the length of each
-    value and the bytes of the values, hashed from the Arrow buffers in place. Serializing the day
-    as Arrow IPC to hash it (the first digest) copied every byte twice: 1.1 s of a 5 s import of
-    clickstream at scale 10, against 0.3 s now. A day landed with the older digest keeps it while
-    its rows are kept; one landed anew gets this digest, so staging reloads it once."""
-    whole = hashlib.sha1(f"{DIGEST_VERSION}:{data.num_rows}".encode())
-    for field, column in zip(data.schema, data.columns, strict=True):
-        nulls, lengths, values = hashlib.sha1(), hashlib.sha1(), hashlib.sha1()
-        start = 0
-        for chunk in column.chunks:
-            if chunk.null_count:
-                where = np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)) + start
-                nulls.update(where.astype(np.int64).tobytes())
-            _hash_values(chunk, lengths, values)
-            start += len(chunk)
-        whole.update(f"{field.name}\0{field.type}\0".encode())
-        for h in (nulls, lengths, values):
-            whole.update(h.digest())
-    return whole.hexdigest()
-
-
-def _hash_values(chunk: pa.Array, lengths: Any, values: Any) -> None:
-    """Feed one chunk's value lengths (text) and value bytes to the two hashes."""
-    buffers, n, first = chunk.buffers(), len(chunk), chunk.offset
-    if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
-        width = 8 if pa.types.is_large_string(chunk.type) else 4
-        offsets = np.frombuffer(buffers[1], dtype=f"<i{width}", count=n + 1, offset=first * width)
-        lengths.update(np.diff(offsets).astype(np.int64).tobytes())
-        if buffers[2] is not None and offsets[-1] > offsets[0]:
-            values.update(memoryview(buffers[2])[int(offsets[0]) : int(offsets[-1])])
-    elif chunk.type.bit_width % 8 == 0 and len(buffers) == 2:  # fixed width: ints, dates, ...
-        width = chunk.type.bit_width // 8
-        if n:
-            values.update(memoryview(buffers[1])[first * width : (first + n) * width])
-    else:  # not a type a landed file has; hashed through IPC, one chunk at a time
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, pa.schema([pa.field("v", chunk.type)])) as w:
-            w.write_batch(pa.record_batch([chunk], names=["v"]))
-        values.update(sink.getvalue())
-
-
 _DIGESTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecom-digest")
 
 
@@ -309,12 +263,21 @@ class MonthWriter:
     """Writes one month file atomically: days in order, their rows cut into row groups of
     ``ROW_GROUP_ROWS`` (a row group per day would cost a millisecond each to write and to read:
     a small shop's day is a few hundred rows), and the footer that says where each day is.
-    ``close()`` puts it in place; ``abort()`` leaves the old file."""
+    ``close()`` puts it in place; ``abort()`` leaves the old file. ``dictionary``: the columns to
+    dictionary encode (default: ``dictionary_columns`` of the first rows written; the importer
+    decides once per export file, as a month's decision cost 9 ms)."""
 
-    def __init__(self, path: Path, names: Iterable[str], group_rows: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        names: Iterable[str],
+        group_rows: int | None = None,
+        dictionary: list[str] | None = None,
+    ) -> None:
         self.path = path
         self.schema = landed_schema(names)
         self.group_rows = group_rows or ROW_GROUP_ROWS
+        self.dictionary = dictionary
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}", dir=path.parent)
         os.close(fd)
@@ -323,13 +286,11 @@ class MonthWriter:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._rows = 0
+        self._digested = 0  # the days before this one have their digests taken
 
     def add(self, day: dt.date, data: pa.Table, digest: str | None = None) -> None:
-        data = conform(data, self.schema)
-        # the digest is taken on a thread while this one encodes Parquet (both let go of the GIL)
-        self._days.append(
-            [day.isoformat(), self._rows, data.num_rows, digest or _DIGESTS.submit(content_digest, data)]
-        )
+        """The next day's rows; ``digest``: its content digest when known (rows kept as landed)."""
+        self._days.append([day.isoformat(), self._rows, data.num_rows, digest])
         self._rows += data.num_rows
         self._pending.append(data)
         self._pending_rows += data.num_rows
@@ -337,19 +298,23 @@ class MonthWriter:
             self._write(final=False)
 
     def _write(self, final: bool) -> None:
-        """Write whole row groups of the pending rows (all of them when ``final``)."""
-        data = pa.concat_tables(self._pending)
+        """Write whole row groups of the pending rows (all of them when ``final``). The days added
+        since the last write are whole in them: their digests are taken together, on a thread
+        beside this write (both let go of the GIL; a day at a time, the digests of the many small
+        days of a shop held up the writing)."""
+        data = conform(pa.concat_tables(self._pending, promote_options="permissive"), self.schema).combine_chunks()
+        first = self._rows - data.num_rows  # the row of the month file data starts at
+        new = [e for e in self._days[self._digested :] if e[3] is None]
+        job = _DIGESTS.submit(day_digests, data, [(e[1] - first, e[2]) for e in new]) if new else None
+        self._digested = len(self._days)
         full = data.num_rows if final else data.num_rows - data.num_rows % self.group_rows
         if full:
             self._open(data).write_table(data.slice(0, full), row_group_size=self.group_rows)
-        self._settle_digests()  # taken beside this write; waiting here bounds the days held
+        if job is not None:  # waiting here bounds the rows held
+            for entry, digest in zip(new, job.result(), strict=True):
+                entry[3] = digest
         rest = data.slice(full)
         self._pending, self._pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
-
-    def _settle_digests(self) -> None:
-        for entry in self._days:
-            if not isinstance(entry[3], str):
-                entry[3] = entry[3].result()
 
     def _open(self, sample: pa.Table) -> pq.ParquetWriter:
         if self._writer is None:
@@ -357,15 +322,14 @@ class MonthWriter:
                 self._tmp,
                 self.schema,
                 compression=PARQUET_COMPRESSION,
-                use_dictionary=dictionary_columns(sample),
+                use_dictionary=dictionary_columns(sample) if self.dictionary is None else self.dictionary,
                 write_statistics=False,
             )
         return self._writer
 
     def close(self) -> None:
-        if self._pending_rows:
+        if self._pending_rows or self._digested < len(self._days):
             self._write(final=True)
-        self._settle_digests()
         footer = {"group_rows": self.group_rows, "days": self._days}
         writer = self._open(self.schema.empty_table())
         writer.add_key_value_metadata({DAYS_KEY: json.dumps(footer)})
@@ -373,9 +337,6 @@ class MonthWriter:
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
-        for entry in self._days:
-            if not isinstance(entry[3], str):
-                entry[3].cancel()
         if self._writer is not None:
             self._writer.close()
         Path(self._tmp).unlink(missing_ok=True)

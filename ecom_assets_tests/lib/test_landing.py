@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ecom_assets.lib import landing
+from ecom_assets.lib import day_digest, landing
 from ecom_assets.lib.csv_reader import UnreadableFile
 
 NAMES = ["order_id", "customer_id"]
@@ -51,7 +51,7 @@ def test_each_day_reads_back_exactly_across_row_groups(tmp_path: Path) -> None:
     for day, d in landed.items():
         assert d.read().equals(written[day]), day
         assert reader.read(d).equals(written[day]), day
-        assert d.digest == landing.content_digest(written[day])
+        assert d.digest == day_digest.content_digest(written[day])
     # a run of consecutive days in one read: what staging does
     both = landing.read_rows(path, 5, 8, 3)
     assert both.equals(pa.concat_tables([written[DAYS[2]], written[DAYS[3]]]))
@@ -82,11 +82,11 @@ def test_a_digest_follows_the_rows_not_their_chunks_and_sees_every_change() -> N
     slices with offsets) must not change it, and any change of a value, of where one value ends
     and the next begins, of null against empty text, or of a line number must."""
     day = landing.conform(_day(DAYS[0], 7), landing.landed_schema(NAMES))
-    digest = landing.content_digest(day)
+    digest = day_digest.content_digest(day)
     cut = pa.concat_tables([day.slice(0, 1), day.slice(1, 3), day.slice(4)])
     assert cut.column("order_id").num_chunks == 3
-    assert landing.content_digest(cut) == digest
-    assert landing.content_digest(day.combine_chunks()) == digest
+    assert day_digest.content_digest(cut) == digest
+    assert day_digest.content_digest(day.combine_chunks()) == digest
     ids = day.column("order_id").to_pylist()
     changed = [
         _with(day, "order_id", [ids[0] + "x", *ids[1:]]),  # one value
@@ -95,7 +95,7 @@ def test_a_digest_follows_the_rows_not_their_chunks_and_sees_every_change() -> N
         _with(day, "_source_line", [n + 1 for n in day.column("_source_line").to_pylist()]),
         day.slice(0, 6),
     ]
-    digests = [landing.content_digest(t) for t in changed]
+    digests = [day_digest.content_digest(t) for t in changed]
     assert digest not in digests and len(set(digests)) == len(digests)
 
 

@@ -109,6 +109,7 @@ class _Landing:
     spool: DaySpool
     names: list[str]
     cut_line: int | None = None
+    dictionary: list[str] | None = None  # the columns its month files dictionary encode
 
 
 def _land_file(
@@ -128,6 +129,8 @@ def _land_file(
     for batch in _read_ahead(csv_reader.read_batches(path, path.name)):
         rows = _provenance(batch.rows, batch.lines, path.name)
         land.report.rows += rows.num_rows + len(batch.faults)
+        if land.dictionary is None and rows.num_rows:
+            land.dictionary = landing.dictionary_columns(landing.conform(rows, landing.landed_schema(names)))
         if day_of is None:
             land.spool.add_undated(rows)
         else:
@@ -386,7 +389,9 @@ def _write_month(path: Path, land: _Landing, days: list[dt.date], keep: set[dt.d
     old = {d.day: d for d in landing.month_days(path)} if path.is_file() else {}
     reader = landing.MonthReader(path) if old else None
     old_names = reader.schema.names if reader else []
-    writer = landing.MonthWriter(path, land.names + [n for n in old_names if n not in land.names])
+    writer = landing.MonthWriter(
+        path, land.names + [n for n in old_names if n not in land.names], dictionary=land.dictionary
+    )
     same_columns = old_names == writer.schema.names
     replaced = []
     try:
