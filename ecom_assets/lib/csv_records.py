@@ -132,7 +132,7 @@ class Reader:
         parsed = None
         if clean:
             parsed = self._parse(block)
-            if parsed is not None and parsed[1] == 0 and parsed[0].num_rows == newlines:
+            if parsed is not None and not parsed[1] and parsed[0].num_rows == newlines:
                 self.records += newlines
                 lines = np.arange(first_line, first_line + newlines, dtype=np.int64)
                 return Batch(parsed[0], lines)
@@ -154,12 +154,13 @@ class Reader:
             at = block.find(h, at + 1)
         return False
 
-    def _parse(self, data: bytes) -> tuple[pa.Table, int] | None:
-        """pyarrow's parse of complete records: (rows, invalid rows skipped), None if it fails."""
-        invalid = [0]
+    def _parse(self, data: bytes) -> tuple[pa.Table, list[str]] | None:
+        """pyarrow's parse of complete records: (rows, the text of each record it skipped for its
+        number of fields), None if it fails."""
+        skipped: list[str] = []
 
-        def skip(_row: object) -> str:
-            invalid[0] += 1
+        def skip(row: pacsv.InvalidRow) -> str:
+            skipped.append(row.text)
             return "skip"
 
         try:
@@ -175,9 +176,9 @@ class Reader:
             )
         except pa.ArrowInvalid as exc:
             if "Empty CSV" in str(exc):
-                return empty_table(self.names), invalid[0]
+                return empty_table(self.names), skipped
             return None
-        return table, invalid[0]
+        return table, skipped
 
     def _exact(
         self, block: bytes, first_line: int, final: bool, parsed: tuple[pa.Table, int] | None
@@ -251,26 +252,31 @@ class Reader:
         stops: np.ndarray,
         good: np.ndarray,
         fault: list,
-        parsed: tuple[pa.Table, int] | None,
+        parsed: tuple[pa.Table, list[str]] | None,
     ) -> pa.Table | None:
         for _ in range(2):
-            if good.all() and parsed is not None:
-                table, invalid = parsed
-            else:
-                table, invalid = self._parse_records(block, starts, stops, good)
-            if invalid == 0 and table is not None and table.num_rows == int(good.sum()):
+            first = good.all() and parsed is not None
+            table, skipped = parsed if first else self._parse_records(block, starts, stops, good)
+            if not skipped:
+                return table if table is not None and table.num_rows == int(good.sum()) else None
+            marked = self._mark_field_counts(block, quotes, starts, good, fault)
+            if (
+                first
+                and table.num_rows == int(good.sum())
+                and _same_texts(block, starts, stops, marked, skipped)
+            ):
+                # the parse of the whole block skipped exactly the records with the wrong number of
+                # fields, and kept the others in order: they are the good records (a second parse
+                # took a fifth of importing orders with an unquoted comma on 0.1% of its lines)
                 return table
-            if invalid == 0:
-                return None  # the parser saw other records than the quote parity did
-            self._mark_field_counts(block, quotes, starts, good, fault)
             parsed = None
         return None
 
     def _parse_records(
         self, block: bytes, starts: np.ndarray, stops: np.ndarray, good: np.ndarray
-    ) -> tuple[pa.Table | None, int]:
+    ) -> tuple[pa.Table | None, list[str]]:
         if not good.any():
-            return empty_table(self.names), 0
+            return empty_table(self.names), []
         # the good records as runs of neighbours: few slices when few records are left out
         edges = np.flatnonzero(np.diff(np.r_[False, good, False].astype(np.int8)))
         data = b"".join(
@@ -280,17 +286,19 @@ class Reader:
         if not data.endswith(b"\n"):
             data += b"\n"
         result = self._parse(data)
-        return (None, 0) if result is None else result
+        return (None, []) if result is None else result
 
     def _mark_field_counts(
         self, block: bytes, quotes: np.ndarray, starts: np.ndarray, good: np.ndarray, fault: list
-    ) -> None:
+    ) -> list[int]:
+        """Mark the good records whose number of fields is not the header's; returns them."""
         arr = np.frombuffer(block, dtype=np.uint8)
         commas = np.flatnonzero(arr == 44)
         commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
         owner = np.searchsorted(starts, commas, side="right") - 1
         fields = np.bincount(owner, minlength=len(starts)) + 1
-        for k in np.flatnonzero(good & (fields != self.width)).tolist():
+        marked = np.flatnonzero(good & (fields != self.width)).tolist()
+        for k in marked:
             few = fields[k] < self.width
             fault[k] = (
                 TOO_FEW if few else TOO_MANY,
@@ -299,3 +307,14 @@ class Reader:
                 None,
             )
             good[k] = False
+        return marked
+
+
+def _same_texts(
+    block: bytes, starts: np.ndarray, stops: np.ndarray, marked: list[int], skipped: list[str]
+) -> bool:
+    """Whether the records ``marked`` are, as texts, the ones pyarrow skipped (in any order)."""
+    if len(marked) != len(skipped):
+        return False
+    ours = sorted(record_text(block[starts[k] : stops[k]]).decode("utf-8", "replace") for k in marked)
+    return ours == sorted(skipped)

@@ -1,10 +1,13 @@
 """The tolerant CSV reader: records, their first physical lines, and row-level faults."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
 from ecom_assets.lib import csv_reader as cr
+from ecom_assets.lib import csv_records
 
 CASES = {
     "clean": (b"a,b,c\n1,2,3\n4,5,6\n", [(2, "1"), (3, "4")], []),
@@ -167,3 +170,52 @@ def test_quotes_inside_unquoted_values_read_as_pythons_csv(
     if fast and block_size > len(data):  # the block stays on the fast path: no Python csv
         monkeypatch.setattr(csv_fallback, "read_rest", None)
     assert flatten(list(cr.read_batches(path, block_size=block_size))) == flatten(expected)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+def test_lines_with_the_wrong_number_of_fields_cost_one_parse_of_their_block(
+    tmp_path: Path, newline: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block whose only faults are lines with too many or too few fields (an unquoted comma)
+    keeps the rows of its one parse when that parse skipped exactly those lines; the rows, their
+    lines and the faults are what Python's csv module reads, quoted commas and newlines included."""
+    lines = []
+    for i in range(3000):
+        if i % 301 == 7:
+            lines.append(b"%d,Main St, Springfield,%d" % (i, i))  # an unquoted comma: 4 fields
+        elif i % 499 == 11:
+            lines.append(b"%d,short" % i)  # 2 fields
+        elif i % 13 == 0:
+            lines.append(
+                b'%d,"Main St, ""Apt"" 4%s2nd floor",%d' % (i, newline, i)
+            )  # quoted comma and line break
+        else:
+            lines.append(b"%d,x%d,%d" % (i, i, i))
+    lines.insert(5, b"7,Main St, Springfield,7")  # the same bad text twice
+    data = b"a,b,c" + newline + newline.join(lines) + newline
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    parses = []
+    real_parse = csv_records.Reader._parse
+    monkeypatch.setattr(
+        csv_records.Reader, "_parse", lambda self, d: parses.append(len(d)) or real_parse(self, d)
+    )
+    batches = list(cr.read_batches(path))
+    assert len(parses) == 1  # the whole block, once
+
+    expected_rows, expected_faults, line = [], [], 2
+    text = data.decode()
+    for record in csv.reader(io.StringIO(text[text.index("\n") + 1 :], newline="")):
+        if len(record) == 3:
+            expected_rows.append((line, record))
+        else:
+            expected_faults.append((line, cr.TOO_MANY if len(record) > 3 else cr.TOO_FEW))
+        line += 1 + sum(v.count("\n") for v in record)
+    got_rows = [
+        (int(ln), list(r.values()))
+        for b in batches
+        for ln, r in zip(b.lines, b.rows.to_pylist(), strict=True)
+    ]
+    assert got_rows == expected_rows
+    assert [(f.line, f.code) for b in batches for f in b.faults] == expected_faults
+    assert len(expected_faults) == 10 + 7  # the bad lines are there to be found
