@@ -129,7 +129,7 @@ def _land_file(
     for batch in _read_ahead(csv_reader.read_batches(path, path.name)):
         rows = _provenance(batch.rows, batch.lines, path.name)
         land.report.rows += rows.num_rows + len(batch.faults)
-        if land.dictionary is None and rows.num_rows:
+        if land.dictionary is None and rows.num_rows and table.is_event:  # (a dimension file: write_day)
             land.dictionary = landing.dictionary_columns(landing.conform(rows, landing.landed_schema(names)))
         if day_of is None:
             land.spool.add_undated(rows)
