@@ -219,3 +219,32 @@ def test_lines_with_the_wrong_number_of_fields_cost_one_parse_of_their_block(
     assert got_rows == expected_rows
     assert [(f.line, f.code) for b in batches for f in b.faults] == expected_faults
     assert len(expected_faults) == 10 + 7  # the bad lines are there to be found
+
+
+@pytest.mark.parametrize(
+    "tail, code",
+    [(b"3000,x30", cr.CUT_OFF), (b'3000,"x\n30', cr.UNCLOSED_QUOTE)],
+    ids=["cut off", "quote open"],
+)
+def test_a_file_cut_off_mid_line_reads_its_complete_lines_in_one_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: bytes, code: str
+) -> None:
+    """Blocks end at the last record end, so the line a file was cut off in is a block of its own:
+    the complete records before it take the one-parse way, only that line the exact way, and it is
+    the one fault."""
+    lines = [b'%d,"a, ""b"" c",%d' % (i, i) if i % 17 == 0 else b"%d,x%d,%d" % (i, i, i) for i in range(3000)]
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b,c\n" + b"\n".join(lines) + b"\n" + tail)
+    parses, exact = [], []
+    real_parse, real_exact = csv_records.Reader._parse, csv_records.Reader._exact
+    monkeypatch.setattr(
+        csv_records.Reader, "_parse", lambda self, d: parses.append(len(d)) or real_parse(self, d)
+    )
+    monkeypatch.setattr(
+        csv_records.Reader, "_exact", lambda self, b, *a: exact.append(b) or real_exact(self, b, *a)
+    )
+    batches = list(cr.read_batches(path))
+    assert len(parses) == 1 and exact == [tail]  # the exact way for the cut-off line only
+    got = [(int(ln), r["a"]) for b in batches for ln, r in zip(b.lines, b.rows.to_pylist(), strict=True)]
+    assert got == [(i + 2, str(i)) for i in range(3000)]
+    assert [(f.line, f.code, f.raw) for b in batches for f in b.faults] == [(3002, code, cr.escape(tail))]
