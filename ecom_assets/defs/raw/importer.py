@@ -26,10 +26,6 @@ Decisions (DATA_CONTRACT.md "Bad input", "Dates, days and the as-of date"):
   or ends before what already landed, is named in a warning.
 - A file that cannot be read at all fails the whole import with one ``ExportError`` message,
   before anything is moved into the landing zone (the work happens in a temp folder beside it).
-- A month of an event file is written while the file is still being read once the file has moved
-  past it and its days lie in the window whatever the as-of date turns out to be (``_EarlyPlan``),
-  into the temp folder too: it lands what landing it at the end would (a file not in time order
-  that reaches such a month again puts it back), without spooling its rows to disk and back.
 
 What an import landed, and how it is printed and kept, is ``import_report.py``.
 """
@@ -37,12 +33,11 @@ What an import landed, and how it is printed and kept, is ``import_report.py``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +58,6 @@ ORDER = ("orders", "clickstream", "order_items", "inventory", "customers", "prod
 CORE_EVENTS = ("orders", "order_items", "clickstream")  # exports of these end on the same day
 SHORT_COVERAGE = 0.9  # a core table covering less than this share of the others' days is named
 MONTH_WRITERS = 2
-EARLY_MONTHS = True  # land the months a time-ordered export is done with while reading it (_write_early)
 
 
 class ExportError(Exception):
@@ -108,18 +102,6 @@ class _OrderDays:
         return pc.take(self._days, pc.index_in(ids, value_set=self._ids))
 
 
-Month = tuple[int, int]
-
-
-@dataclass
-class _Early:
-    """A month file written while its export file was still being read (``_write_early``)."""
-
-    path: Path  # in the import's temp folder; moved into the landing zone by ``_commit``
-    days: dict[dt.date, int]  # the export's days in it, and their rows
-    done: Future  # the write; its result: the export's days it holds
-
-
 @dataclass
 class _Landing:
     table: SourceTable
@@ -128,25 +110,6 @@ class _Landing:
     names: list[str]
     cut_line: int | None = None
     dictionary: list[str] | None = None  # the columns its month files dictionary encode
-    early: dict[Month, _Early] = field(default_factory=dict)
-    not_early: set[Month] = field(default_factory=set)  # reached again after written: land at commit
-
-    def days(self) -> set[dt.date]:
-        return self.spool.days() | {d for e in self.early.values() for d in e.days}
-
-
-@dataclass(frozen=True)
-class _EarlyPlan:
-    """When a month of an event file can land while the file is still being read: each of its
-    days is ``sure``, in the accepted window whatever the as-of date turns out to be (so never
-    after it), and the file has moved past it (a later sure day: the as-of day, where rows
-    outside the window go at the end, is in a later month). Such a month's rows are final, and
-    writing it beside the reading spares spooling them to disk and reading them back (a third
-    of importing clickstream at scale 10)."""
-
-    tmp: Path
-    root: Path
-    sure: Callable[[dt.date], bool]
 
 
 def _land_file(
@@ -157,33 +120,9 @@ def _land_file(
     day_of: Callable[[pa.Table], pa.Array] | None,
     progress: Progress,
     order_days: _OrderDays | None = None,
-    plan: _EarlyPlan | None = None,
 ) -> _Landing:
-    """Read one export file into its spool: by day (event tables) or all together (dimensions);
-    with a ``plan``, the months the file is done with are written meanwhile."""
+    """Read one export file into its spool: by day (event tables) or all together (dimensions)."""
     land = _Landing(table, TableReport(path.name), DaySpool(tmp / table.name), names)
-    plan = plan if EARLY_MONTHS else None
-    pool = ThreadPoolExecutor(MONTH_WRITERS, thread_name_prefix="ecom-month") if plan else None
-    try:
-        _read_file(land, path, day_of, progress, order_days, plan, pool)
-        for early in land.early.values():  # a failed write fails the import here
-            early.done.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return land
-
-
-def _read_file(
-    land: _Landing,
-    path: Path,
-    day_of: Callable[[pa.Table], pa.Array] | None,
-    progress: Progress,
-    order_days: _OrderDays | None,
-    plan: _EarlyPlan | None,
-    pool: ThreadPoolExecutor | None,
-) -> None:
-    table, names = land.table, land.names
     size = path.stat().st_size
     progress.step(f"import {path.name}", total=size, unit="B")
     offset = 0
@@ -198,12 +137,7 @@ def _read_file(
             days = day_of(rows)
             if order_days is not None:
                 order_days.add(rows.column(table.key).combine_chunks(), days)
-            seen = [d for d in pc.unique(days).to_pylist() if d is not None] if plan else []
-            for month in {(d.year, d.month) for d in seen} & land.early.keys():
-                _reopen(land, month)  # a file not in time order reached a month written early
             land.spool.add_by_day(rows, days)
-            if plan is not None and pool is not None:
-                _write_early(land, plan, pool, seen)
         for f in batch.faults:
             land.report.faults[f.code] += 1
             land.report.fault_example.setdefault(f.code, f"line {f.line}: {f.rule}")
@@ -215,42 +149,7 @@ def _read_file(
         offset = max(offset, batch.end_offset)
     faults = sum(land.report.faults.values())
     progress.done(f"{land.report.rows:,} lines" + (f", {faults:,} not readable as rows" if faults else ""))
-
-
-def _write_early(land: _Landing, plan: _EarlyPlan, pool: ThreadPoolExecutor, seen: list[dt.date]) -> None:
-    """Start writing the months of the spool the file is done with (``_EarlyPlan``) into the
-    import's temp folder, beside the reading. The month of the file's last dated row is never one
-    (the batch that brings it has not moved past it), so a cut-off file's doubtful day is still
-    in the spool at commit, where it may keep the rows landed before."""
-    past = [d for d in seen if plan.sure(d)]
-    if not past:
-        return
-    moved = min(past)
-    months: dict[Month, list[dt.date]] = {}
-    for d in land.spool.days():
-        months.setdefault((d.year, d.month), []).append(d)
-    for month, days in sorted(months.items()):
-        done = month in land.early or month in land.not_early  # (being) written, or to land at commit
-        if done or month >= (moved.year, moved.month) or not all(map(plan.sure, days)):
-            continue
-        days.sort()
-        out = plan.tmp / land.table.name / f"{month[0]:04d}-{month[1]:02d}.parquet"
-        old = landing.month_file(land.table.name, days[0], plan.root)
-        rows = {d: land.spool.day_rows(d) for d in days}
-        land.early[month] = _Early(out, rows, pool.submit(_write_month, out, old, land, days, set()))
-
-
-def _reopen(land: _Landing, month: Month) -> None:
-    """Put the export's rows of a month written early back into the spool: later rows reach it,
-    or its last day may keep what landed before. The month then lands at commit."""
-    early = land.early.pop(month)
-    early.done.result()
-    reader = landing.MonthReader(early.path)
-    for d in landing.month_days(early.path):
-        if d.day in early.days:
-            land.spool.put_back(d.day, reader.read(d))
-    early.path.unlink()
-    land.not_early.add(month)
+    return land
 
 
 _END = object()
@@ -341,7 +240,7 @@ def import_export(
 
 
 def _choose_as_of(landed: dict[str, _Landing], today: dt.date, src: Path) -> tuple[dt.date, str]:
-    days = [d for t in ("orders", "clickstream") if t in landed for d in landed[t].days() if d <= today]
+    days = [d for t in ("orders", "clickstream") if t in landed for d in landed[t].spool.days() if d <= today]
     if not days:
         raise ExportError(
             f"{src}: cannot tell the as-of date: no orders.csv or clickstream.csv with a valid date "
@@ -365,29 +264,23 @@ def _land_all(
     landed: dict[str, _Landing] = {}
     tables = SOURCE_TABLES
     order_days = _OrderDays()
-    if as_of is None:  # the as-of date will be the latest day on or before today
-        start = window_mod.accepted(today).start
-        plan = _EarlyPlan(tmp, root, lambda d: start <= d <= today)
-    else:
-        plan = _EarlyPlan(tmp, root, window_mod.accepted(as_of).contains)
     for t in ("orders", "clickstream"):
         if t in files:
             col, kind = _day_column(tables[t], headers[t]) or (tables[t].day_column, "date")
             landed[t] = _land_file(tables[t], files[t], tmp, headers[t], _ts_or_date_day(col, kind), progress,
-                                   order_days if t == "orders" else None, plan)  # fmt: skip
+                                   order_days if t == "orders" else None)  # fmt: skip
     if as_of is None:
         as_of, reason = _choose_as_of(landed, today, src)
     else:
         reason = "given with --as-of"
     window = window_mod.accepted(as_of)
-    plan = _EarlyPlan(tmp, root, window.contains)
     if "order_items" in files:
 
         def item_day(rows: pa.Table) -> pa.Array:
             return order_days.lookup(rows.column("order_id").combine_chunks())
 
         landed["order_items"] = _land_file(tables["order_items"], files["order_items"], tmp,
-                                           headers["order_items"], item_day, progress, plan=plan)  # fmt: skip
+                                           headers["order_items"], item_day, progress)  # fmt: skip
     if "inventory" in files:
         found = _day_column(tables["inventory"], headers["inventory"])
 
@@ -396,7 +289,7 @@ def _land_all(
 
         inv_day = _ts_or_date_day(*found) if found else as_of_day
         landed["inventory"] = _land_file(tables["inventory"], files["inventory"], tmp, headers["inventory"],
-                                         inv_day, progress, plan=plan)  # fmt: skip
+                                         inv_day, progress)  # fmt: skip
     report = ImportReport(src, root, as_of, reason, window)
     item_mark = _mark_outside(f"its order is dated {window.rule()}")
     for t, land in landed.items():
@@ -404,15 +297,14 @@ def _land_all(
         outside, undated = land.spool.settle(as_of, window, mark)
         land.report.outside = outside
         land.report.undated = undated - sum(land.report.faults.values())  # faulted lines wait there too
-        if not land.early:
-            land.spool.ensure_day(as_of, headers[t])
+        land.spool.ensure_day(as_of, headers[t])
     for t in ("customers", "products", "marketing_campaigns"):
         if t in files:
             landed[t] = _land_file(tables[t], files[t], tmp, headers[t], None, progress)
             landed[t].spool.settle(as_of, None)
             landed[t].spool.ensure_day(as_of, headers[t])
     for t, land in landed.items():
-        days = sorted(land.days())
+        days = sorted(land.spool.days())
         land.report.days = len(days)
         land.report.first_day, land.report.last_day = (days[0], days[-1]) if days else (None, None)
         report.tables[t] = land.report
@@ -461,8 +353,7 @@ def _coverage_warnings(landed: dict[str, _Landing], root: Path) -> list[str]:
 
 def _commit(tmp: Path, root: Path, landed: dict[str, _Landing], report: ImportReport) -> None:
     """Write the spooled days into the landing zone: a dimension export as its file, event days
-    into their month files (each written beside the old one and moved into place), and move the
-    month files written early there.
+    into their month files (each written beside the old one and moved into place).
 
     A cut-off file's last day is doubtful: when the landed rows of that day were more, they
     stay, and the report says so."""
@@ -482,35 +373,24 @@ def _commit(tmp: Path, root: Path, landed: dict[str, _Landing], report: ImportRe
                 f"{land.report.file}: kept the landed rows of {doubtful}, which are more than this "
                 "cut-off export has for that day"
             )
-        replaced = []
-        for early in land.early.values():
-            replaced += early.done.result()
-            os.replace(early.path, landing.month_file(t, min(early.days), root))
         months: dict[tuple[int, int], list[dt.date]] = {}
         for day in land.spool.final_days():
             months.setdefault((day.year, day.month), []).append(day)
         # two month files at a time: Parquet encodes a file's columns on one thread, and the
         # importer is otherwise one core's work (clickstream at scale 10: 1.3 cores busy before)
         with ThreadPoolExecutor(max_workers=MONTH_WRITERS, thread_name_prefix="ecom-month") as pool:
-            paths = [landing.month_file(t, d[0], root) for d in months.values()]
-            for done in [pool.submit(_write_month, path, path, land, d, keep)
-                         for path, d in zip(paths, months.values(), strict=True)]:  # fmt: skip
-                replaced += done.result()
-        for day in replaced:  # a day file of an older landing zone, now in a month file
-            for suffix in (".parquet", ".csv"):
-                (root / t / f"{day.isoformat()}{suffix}").unlink(missing_ok=True)
+            for done in [pool.submit(_write_month, landing.month_file(t, d[0], root), land, d, keep)
+                         for d in months.values()]:  # fmt: skip
+                done.result()
 
 
-def _write_month(
-    out: Path, old_path: Path, land: _Landing, days: list[dt.date], keep: set[dt.date]
-) -> list[dt.date]:
-    """One month file at ``out``: the export's days, and the days of the landed month file
-    ``old_path`` it does not replace. Returns the export's days written."""
-    old = {d.day: d for d in landing.month_days(old_path)} if old_path.is_file() else {}
-    reader = landing.MonthReader(old_path) if old else None
+def _write_month(path: Path, land: _Landing, days: list[dt.date], keep: set[dt.date]) -> None:
+    """One month file: the export's days, and the landed days of that month it does not replace."""
+    old = {d.day: d for d in landing.month_days(path)} if path.is_file() else {}
+    reader = landing.MonthReader(path) if old else None
     old_names = reader.schema.names if reader else []
     writer = landing.MonthWriter(
-        out, land.names + [n for n in old_names if n not in land.names], dictionary=land.dictionary
+        path, land.names + [n for n in old_names if n not in land.names], dictionary=land.dictionary
     )
     same_columns = old_names == writer.schema.names
     replaced = []
@@ -525,7 +405,9 @@ def _write_month(
     except BaseException:
         writer.abort()
         raise
-    return replaced
+    for day in replaced:  # a day file of an older landing zone, now in the month file
+        for suffix in (".parquet", ".csv"):
+            path.with_name(f"{day.isoformat()}{suffix}").unlink(missing_ok=True)
 
 
 def _rows(day: landing.LandedDay) -> int:

@@ -1,10 +1,9 @@
 """Rows of one export file, gathered by day with bounded memory, for the importer to land.
 
 Rows stay in memory up to ``BUFFER_ROWS`` (an export of orders at scale 10 never touches the
-disk: spooling it and reading it back took a third of its import); the importer takes the months
-a time-ordered export is done with as it goes (``importer._EarlyPlan``), from another thread
-(``_lock``). Past the bound, the days the export is done with (no longer in the latest batch)
-are spooled, each as one part, and then, if still past it, every day buffered. A file out of order, or a very big day, is
+disk: spooling it and reading it back took a third of its import). Past that, the days a
+time-ordered export is done with (no longer in the latest batch) are spooled, each as one part,
+and then, if still past it, every day buffered. A file out of order, or a very big day, is
 spooled in several parts that are put together when the day is taken. A part is a run of record
 batches in an Arrow IPC file with lz4 (the Parquet encoding is paid once, in the landed month
 file); the days spooled together share one file, as creating a file costs about a millisecond
@@ -97,10 +96,6 @@ class DaySpool:
         """Rows with their day (null: no usable day), kept in file order within each day."""
         if not rows.num_rows:
             return
-        with self._lock:  # the importer's month writers may be taking finished days meanwhile
-            self._add_by_day(rows, days)
-
-    def _add_by_day(self, rows: pa.Table, days: pa.Array) -> None:
         ints = (
             pc.fill_null(pc.cast(days, pa.int32()), -(2**31)).to_numpy(zero_copy_only=False).astype(np.int64)
         )
@@ -125,13 +120,7 @@ class DaySpool:
                 self._flush(list(self.buffer))
 
     def add_undated(self, rows: pa.Table) -> None:
-        with self._lock:
-            self._add(None, rows)
-
-    def put_back(self, key: dt.date, rows: pa.Table) -> None:
-        """Rows of a day taken before (a month file written early that later rows reach again)."""
-        with self._lock:
-            self._add(key, rows)
+        self._add(None, rows)
 
     def _flush(self, keys: list[dt.date | None]) -> None:
         """Spool the buffered rows of ``keys``: one file per flush (per set of columns: rows of
@@ -154,8 +143,7 @@ class DaySpool:
     # -- what was seen --------------------------------------------------------------------------
 
     def days(self) -> set[dt.date]:
-        with self._lock:
-            return {k for k in (*self.buffer, *self.parts) if k is not None}
+        return {k for k in (*self.buffer, *self.parts) if k is not None}
 
     def last_row_day(self) -> dt.date | None:
         """The day of the last dated row in file order (a cut-off file's doubtful day)."""
@@ -229,10 +217,9 @@ class DaySpool:
         return sorted({*self.buffer, *self.parts} - {None})
 
     def day_rows(self, key: dt.date) -> int:
-        with self._lock:
-            return sum(t.num_rows for t in self.buffer.get(key, [])) + sum(
-                p.rows for p in self.parts.get(key, [])
-            )
+        return sum(t.num_rows for t in self.buffer.get(key, [])) + sum(
+            p.rows for p in self.parts.get(key, [])
+        )
 
     def take_day(self, key: dt.date) -> pa.Table:
         """One day's rows, in file order, and forget them (the importer lands them)."""
