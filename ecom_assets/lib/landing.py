@@ -302,7 +302,11 @@ class MonthWriter:
         since the last write are whole in them: their digests are taken together, on a thread
         beside this write (both let go of the GIL; a day at a time, the digests of the many small
         days of a shop held up the writing)."""
-        data = conform(pa.concat_tables(self._pending, promote_options="permissive"), self.schema).combine_chunks()
+        # one chunk per column: the days' tables come in many small chunks, each a step for the
+        # digests and the Parquet writer (a clickstream import's CPU 4.4-4.9 -> 3.7-4.1 s)
+        data = conform(
+            pa.concat_tables(self._pending, promote_options="permissive"), self.schema
+        ).combine_chunks()
         first = self._rows - data.num_rows  # the row of the month file data starts at
         new = [e for e in self._days[self._digested :] if e[3] is None]
         job = _DIGESTS.submit(day_digests, data, [(e[1] - first, e[2]) for e in new]) if new else None
