@@ -286,6 +286,14 @@ def test_orders_without_items_and_items_without_order_are_counted(wh_url: str) -
     assert (orders_ev.passed, orders_ev.metadata["failures"].value) == (False, 1)
     assert (items_ev.passed, items_ev.metadata["failures"].value) == (False, 1)
     assert orders_ev.severity == items_ev.severity == dg.AssetCheckSeverity.WARN
+    # the report's counts over the whole history (one full join of the two facts) agree
+    from ecom_assets.defs.analytics.report import problem_statements
+
+    both = next(s for s in problem_statements() if "recognized_orders_without_items" in s)
+    with psycopg.connect(wh_url) as conn:
+        cur = conn.execute(both)
+        counts = dict(zip([c.name for c in cur.description], cur.fetchone(), strict=True))
+    assert counts == {"recognized_orders_without_items": 1, "items_without_their_order": 1}
 
 
 def test_clickstream_and_inventory(wh_url: str) -> None:

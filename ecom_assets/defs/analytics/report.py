@@ -279,15 +279,26 @@ def _first_purchase(conn: psycopg.Connection, rep: Report) -> None:
 
 def problem_counts(auto: psycopg.Connection) -> dict[str, int]:
     """The data-problem counts, each statement of data_problems.sql in its own transaction
-    (``auto`` is an autocommit connection), so no transaction locks every partition at once."""
+    (``auto`` is an autocommit connection), so no transaction locks every partition at once; a
+    statement may give several counts, one per column. Joins of two facts go partition by
+    partition (their month partitions match): half the time of one join over the whole tables."""
+    problems: dict[str, int] = {}
+    auto.execute("SET enable_partitionwise_join = on")
+    try:
+        for statement in problem_statements():
+            cur = auto.execute(statement)
+            row = cur.fetchone()
+            problems |= {c.name: int(v) for c, v in zip(cur.description, row, strict=True)}
+    finally:
+        auto.execute("RESET enable_partitionwise_join")
+    return problems
+
+
+def problem_statements() -> list[str]:
+    """The statements of data_problems.sql, comments left out."""
     text = tables.SQL.text("data_problems")
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    problems: dict[str, int] = {}
-    for statement in (s.strip() for s in body.split(";")):
-        if statement:
-            cur = auto.execute(statement)
-            problems[cur.description[0].name] = int(cur.fetchone()[0])
-    return problems
+    return [s.strip() for s in body.split(";") if s.strip()]
 
 
 def _problems(conn: psycopg.Connection, rep: Report, auto: psycopg.Connection | None = None) -> None:
