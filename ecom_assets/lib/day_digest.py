@@ -32,7 +32,7 @@ def content_digest(data: pa.Table) -> str:
         start = 0
         for chunk in column.chunks:
             if chunk.null_count:
-                where = np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)) + start
+                where = _null_rows(chunk) + start
                 nulls.update(where.astype(np.int64).tobytes())
             _hash_values(chunk, lengths, values)
             start += len(chunk)
@@ -56,12 +56,23 @@ def _is_fixed(t: pa.DataType) -> bool:
         return False
 
 
+def _null_rows(chunk: pa.Array) -> np.ndarray:
+    return np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False))
+
+
+def _text_offsets(chunk: pa.Array) -> np.ndarray:
+    """A text chunk's ``len + 1`` value offsets into its data buffer, read in place."""
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    return np.frombuffer(
+        chunk.buffers()[1], dtype=f"<i{width}", count=len(chunk) + 1, offset=chunk.offset * width
+    )
+
+
 def _hash_values(chunk: pa.Array, lengths: Any, values: Any) -> None:
     """Feed one chunk's value lengths (text) and value bytes to the two hashes."""
     buffers, n, first = chunk.buffers(), len(chunk), chunk.offset
     if _is_text(chunk.type):
-        width = 8 if pa.types.is_large_string(chunk.type) else 4
-        offsets = np.frombuffer(buffers[1], dtype=f"<i{width}", count=n + 1, offset=first * width)
+        offsets = _text_offsets(chunk)
         lengths.update(np.diff(offsets).astype(np.int64).tobytes())
         if buffers[2] is not None and offsets[-1] > offsets[0]:
             values.update(memoryview(buffers[2])[int(offsets[0]) : int(offsets[-1])])
@@ -90,17 +101,14 @@ class _Column:
         self.data: list[memoryview | None] = []
         nulls, offsets, lengths, firsts = [], [], [], []
         for start, chunk in zip(self.starts[:-1].tolist(), column.chunks, strict=True):
-            buffers, n, first = chunk.buffers(), len(chunk), chunk.offset
             if chunk.null_count:
-                nulls.append(np.flatnonzero(chunk.is_null().to_numpy(zero_copy_only=False)) + start)
-            body = buffers[2] if self.text else buffers[1]
-            self.data.append(memoryview(body) if body is not None and n else None)
+                nulls.append(_null_rows(chunk) + start)
+            body = chunk.buffers()[2 if self.text else 1]
+            self.data.append(memoryview(body) if body is not None and len(chunk) else None)
             if self.text:
-                w = 8 if pa.types.is_large_string(chunk.type) else 4
-                off = np.frombuffer(buffers[1], dtype=f"<i{w}", count=n + 1, offset=first * w)
-                offsets.append(off)
-                lengths.append(np.diff(off))
-            firsts.append(first)
+                offsets.append(_text_offsets(chunk))
+                lengths.append(np.diff(offsets[-1]))
+            firsts.append(chunk.offset)
         self.nulls = np.concatenate(nulls, dtype=np.int64) if nulls else np.zeros(0, np.int64)
         # text: each chunk's n + 1 offsets one after the other (chunk k's row x is at starts[k] + k + x)
         self.offsets = np.concatenate(offsets) if offsets else np.zeros(0, np.int64)

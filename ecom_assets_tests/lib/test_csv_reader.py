@@ -172,6 +172,16 @@ def test_quotes_inside_unquoted_values_read_as_pythons_csv(
     assert flatten(list(cr.read_batches(path, block_size=block_size))) == flatten(expected)
 
 
+def _calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bytes]:
+    """The blocks ``Reader.<name>`` is called with from now on (it still does its work)."""
+    calls: list[bytes] = []
+    real = getattr(csv_records.Reader, name)
+    monkeypatch.setattr(
+        csv_records.Reader, name, lambda self, block, *a: calls.append(block) or real(self, block, *a)
+    )
+    return calls
+
+
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["lf", "crlf"])
 def test_lines_with_the_wrong_number_of_fields_cost_one_parse_of_their_block(
     tmp_path: Path, newline: bytes, monkeypatch: pytest.MonkeyPatch
@@ -195,11 +205,7 @@ def test_lines_with_the_wrong_number_of_fields_cost_one_parse_of_their_block(
     data = b"a,b,c" + newline + newline.join(lines) + newline
     path = tmp_path / "x.csv"
     path.write_bytes(data)
-    parses = []
-    real_parse = csv_records.Reader._parse
-    monkeypatch.setattr(
-        csv_records.Reader, "_parse", lambda self, d: parses.append(len(d)) or real_parse(self, d)
-    )
+    parses = _calls(monkeypatch, "_parse")
     batches = list(cr.read_batches(path))
     assert len(parses) == 1  # the whole block, once
 
@@ -235,14 +241,7 @@ def test_a_file_cut_off_mid_line_reads_its_complete_lines_in_one_parse(
     lines = [b'%d,"a, ""b"" c",%d' % (i, i) if i % 17 == 0 else b"%d,x%d,%d" % (i, i, i) for i in range(3000)]
     path = tmp_path / "x.csv"
     path.write_bytes(b"a,b,c\n" + b"\n".join(lines) + b"\n" + tail)
-    parses, exact = [], []
-    real_parse, real_exact = csv_records.Reader._parse, csv_records.Reader._exact
-    monkeypatch.setattr(
-        csv_records.Reader, "_parse", lambda self, d: parses.append(len(d)) or real_parse(self, d)
-    )
-    monkeypatch.setattr(
-        csv_records.Reader, "_exact", lambda self, b, *a: exact.append(b) or real_exact(self, b, *a)
-    )
+    parses, exact = _calls(monkeypatch, "_parse"), _calls(monkeypatch, "_exact")
     batches = list(cr.read_batches(path))
     assert len(parses) == 1 and exact == [tail]  # the exact way for the cut-off line only
     got = [(int(ln), r["a"]) for b in batches for ln, r in zip(b.lines, b.rows.to_pylist(), strict=True)]
